@@ -1,0 +1,19 @@
+//! unitbox-core: everything the applets share.
+//!
+//! - [`unit`]: reading unit files exactly as systemd does (syntax, drop-ins, templates,
+//!   aliases, masks, specifiers, environment files).
+//! - [`scope`]: which directories a scope (system, user, global, capsule) searches, and where
+//!   its writes and state go; [`root`] maps those paths into a `--root` directory.
+//! - [`users`]: `/etc/passwd` and `/etc/group` read directly (no NSS in a scratch image);
+//!   [`uid_filter`] is the one rule deciding which system units a user-mode manager may run.
+//! - [`install`]: the `[Install]` side: enable, disable, mask, presets, unit file states.
+
+pub mod error;
+pub mod install;
+pub mod root;
+pub mod scope;
+pub mod uid_filter;
+pub mod unit;
+pub mod users;
+
+pub use error::{Error, Result};

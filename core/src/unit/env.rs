@@ -1,0 +1,1 @@
+//! `Environment=` and `EnvironmentFile=` syntax. Filled in by the environment work item.

@@ -1,0 +1,174 @@
+//! Unit files as systemd reads them.
+//!
+//! - [`syntax`]: the INI-like file format; [`value`]: booleans, time spans, quoting.
+//! - [`name`]: unit names, templates and escaping.
+//! - [`load`]: finding a unit on the search path: fragment, aliases, masks, drop-ins,
+//!   `.wants/`/`.requires/` directories. The result is a [`Unit`].
+//! - [`specifier`]: `%n`, `%i`, `%h`, … resolved against the scope.
+//! - [`env`]: `Environment=` and `EnvironmentFile=` syntax.
+
+pub mod env;
+pub mod load;
+pub mod name;
+pub mod specifier;
+pub mod syntax;
+pub mod value;
+
+pub use load::UnitStore;
+pub use name::UnitName;
+pub use syntax::{Diagnostic, Entry};
+
+use std::path::PathBuf;
+
+/// systemd's `LoadState=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadState {
+    Loaded,
+    NotFound,
+    BadSetting,
+    Error,
+    Masked,
+}
+
+impl LoadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadState::Loaded => "loaded",
+            LoadState::NotFound => "not-found",
+            LoadState::BadSetting => "bad-setting",
+            LoadState::Error => "error",
+            LoadState::Masked => "masked",
+        }
+    }
+}
+
+/// The merged settings of a unit: fragment first, then drop-ins in order. Single-valued
+/// settings take the last assignment; list settings are reset by an empty assignment.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub entries: Vec<Entry>,
+}
+
+impl Settings {
+    /// The last assignment of a single-valued setting (an empty assignment counts: it
+    /// resets the setting to its default, reported as `None`).
+    pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.section == section && e.key == key)
+            .map(|e| e.value.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every assignment of a list setting after the last empty one.
+    pub fn get_list(&self, section: &str, key: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        for e in self
+            .entries
+            .iter()
+            .filter(|e| e.section == section && e.key == key)
+        {
+            if e.value.is_empty() {
+                out.clear();
+            } else {
+                out.push(e.value.as_str());
+            }
+        }
+        out
+    }
+
+    /// Every assignment, empty ones included, for settings that cannot be reset
+    /// (dependencies).
+    pub fn get_all<'a>(
+        &'a self,
+        section: &'a str,
+        key: &'a str,
+    ) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries
+            .iter()
+            .filter(move |e| e.section == section && e.key == key)
+    }
+
+    pub fn get_bool(&self, section: &str, key: &str) -> Option<bool> {
+        self.get(section, key).and_then(value::parse_bool)
+    }
+
+    /// Space-separated words of all assignments of a list setting (`After=a b`, `After=c`).
+    pub fn get_words(&self, section: &str, key: &str) -> Vec<String> {
+        self.get_list(section, key)
+            .iter()
+            .flat_map(|v| v.split_whitespace())
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn has_section(&self, section: &str) -> bool {
+        self.entries.iter().any(|e| e.section == section)
+    }
+}
+
+/// Dependency kinds that `.wants/`, `.requires/` and `.upholds/` directories add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirDependency {
+    Wants,
+    Requires,
+    Upholds,
+}
+
+impl DirDependency {
+    pub const ALL: [DirDependency; 3] = [
+        DirDependency::Wants,
+        DirDependency::Requires,
+        DirDependency::Upholds,
+    ];
+
+    pub fn dir_suffix(self) -> &'static str {
+        match self {
+            DirDependency::Wants => ".wants",
+            DirDependency::Requires => ".requires",
+            DirDependency::Upholds => ".upholds",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            DirDependency::Wants => "Wants",
+            DirDependency::Requires => "Requires",
+            DirDependency::Upholds => "Upholds",
+        }
+    }
+}
+
+/// A unit as loaded from the search path.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// The name it was asked for (after template instantiation: `foo@bar.service`).
+    pub id: UnitName,
+    /// All names: the id first, then the aliases found on the search path, sorted.
+    pub names: Vec<String>,
+    pub load_state: LoadState,
+    /// Why the unit is not `loaded`, in systemd's words.
+    pub load_error: Option<String>,
+    /// The file providing the unit (logical path), if any.
+    pub fragment_path: Option<PathBuf>,
+    pub dropin_paths: Vec<PathBuf>,
+    pub settings: Settings,
+    /// Dependencies from `NAME.wants/` etc. directories: (kind, unit name).
+    pub dir_dependencies: Vec<(DirDependency, String)>,
+    /// Parse problems of the fragment and drop-ins.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Unit {
+    pub fn is_loaded(&self) -> bool {
+        self.load_state == LoadState::Loaded
+    }
+
+    pub fn description(&self) -> String {
+        self.settings
+            .get("Unit", "Description")
+            .map(str::to_string)
+            .unwrap_or_else(|| self.id.to_string())
+    }
+}

@@ -1,0 +1,291 @@
+//! Value syntax shared by many settings: booleans, time spans, and word splitting with
+//! systemd's quoting and C escapes (systemd.syntax(7) "Quoting").
+
+/// `USEC_INFINITY`: how systemd represents `infinity` in time settings.
+pub const USEC_INFINITY: u64 = u64::MAX;
+
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "yes" | "y" | "true" | "t" | "on" => Some(true),
+        "0" | "no" | "n" | "false" | "f" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+const TIME_UNITS: &[(&str, u64)] = &[
+    ("seconds", 1_000_000),
+    ("second", 1_000_000),
+    ("sec", 1_000_000),
+    ("s", 1_000_000),
+    ("minutes", 60_000_000),
+    ("minute", 60_000_000),
+    ("min", 60_000_000),
+    ("months", 2_629_800_000_000),
+    ("month", 2_629_800_000_000),
+    ("M", 2_629_800_000_000),
+    ("msec", 1_000),
+    ("ms", 1_000),
+    ("m", 60_000_000),
+    ("hours", 3_600_000_000),
+    ("hour", 3_600_000_000),
+    ("hr", 3_600_000_000),
+    ("h", 3_600_000_000),
+    ("days", 86_400_000_000),
+    ("day", 86_400_000_000),
+    ("d", 86_400_000_000),
+    ("weeks", 604_800_000_000),
+    ("week", 604_800_000_000),
+    ("w", 604_800_000_000),
+    ("years", 31_557_600_000_000),
+    ("year", 31_557_600_000_000),
+    ("y", 31_557_600_000_000),
+    ("usec", 1),
+    ("us", 1),
+    ("µs", 1),
+    ("nsec", 0),
+    ("ns", 0),
+];
+
+/// Parses a time span (`90`, `1min 30s`, `2h30m`, `0.5s`, `infinity`) into microseconds.
+/// `default_unit` is what a bare number means (seconds for most settings).
+pub fn parse_timespan(s: &str, default_unit: u64) -> Option<u64> {
+    let s = s.trim();
+    if s == "infinity" {
+        return Some(USEC_INFINITY);
+    }
+    if s.is_empty() {
+        return None;
+    }
+    let mut total: u64 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let number = &rest[..num_len];
+        rest = rest[num_len..].trim_start();
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let multiplier = if unit.is_empty() {
+            default_unit
+        } else {
+            TIME_UNITS.iter().find(|(name, _)| *name == unit)?.1
+        };
+        let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        let int: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+        let mut value = int.checked_mul(multiplier)?;
+        if !frac.is_empty() {
+            let digits = frac.len().min(9) as u32;
+            let frac: u64 = frac[..digits as usize].parse().ok()?;
+            value = value.checked_add(frac * multiplier / 10u64.pow(digits))?;
+        }
+        total = total.checked_add(value)?;
+    }
+    Some(total)
+}
+
+/// Formats microseconds as systemd's `format_timespan()` with 1µs accuracy: `1min 30s`,
+/// `100ms`, `infinity`, `0`.
+pub fn format_timespan(usec: u64) -> String {
+    const UNITS: &[(&str, u64)] = &[
+        ("y", 31_557_600_000_000),
+        ("month", 2_629_800_000_000),
+        ("w", 604_800_000_000),
+        ("d", 86_400_000_000),
+        ("h", 3_600_000_000),
+        ("min", 60_000_000),
+        ("s", 1_000_000),
+        ("ms", 1_000),
+        ("us", 1),
+    ];
+    if usec == USEC_INFINITY {
+        return "infinity".into();
+    }
+    if usec == 0 {
+        return "0".into();
+    }
+    let mut parts = Vec::new();
+    let mut rest = usec;
+    for (name, size) in UNITS {
+        if rest < *size {
+            continue;
+        }
+        let (count, remainder) = (rest / size, rest % size);
+        // Below a minute, a remainder is written as a decimal fraction of this unit with
+        // as many digits as the unit has microseconds ("1.500000s", "2.500ms").
+        let digits = size.ilog10() as usize;
+        if rest < 60_000_000 && remainder > 0 && digits > 0 {
+            parts.push(format!("{count}.{remainder:0digits$}{name}"));
+            break;
+        }
+        parts.push(format!("{count}{name}"));
+        rest = remainder;
+        if rest == 0 {
+            break;
+        }
+    }
+    parts.join(" ")
+}
+
+/// Splitting flags for [`split_words`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SplitOptions {
+    /// Decode C escapes (`\n`, `\x41`, …) outside and inside quotes (`ExecStart=`).
+    pub c_unescape: bool,
+    /// Keep a backslash that does not start a known escape (environment files do).
+    pub relax: bool,
+}
+
+/// Splits a value into words: whitespace separates, `"…"`/`'…'` group (quotes only count at
+/// the start of a word in systemd ≥ 245, but they also close mid-word), backslash escapes.
+/// An unterminated quote is an error.
+pub fn split_words(s: &str, opts: SplitOptions) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (None, c) if c.is_whitespace() => break,
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (_, '\\') => {
+                    let Some(next) = chars.next() else {
+                        return Err("trailing backslash".into());
+                    };
+                    if opts.c_unescape {
+                        unescape_c(next, &mut chars, &mut word, opts.relax)?;
+                    } else {
+                        word.push(next);
+                    }
+                }
+                (_, c) => word.push(c),
+            }
+        }
+        if quote.is_some() {
+            return Err(format!("unbalanced quoting in \"{s}\""));
+        }
+        words.push(word);
+    }
+    Ok(words)
+}
+
+fn unescape_c(
+    c: char,
+    rest: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    out: &mut String,
+    relax: bool,
+) -> Result<(), String> {
+    let mut take_hex = |n: usize, radix: u32| -> Result<u32, String> {
+        let mut v = 0u32;
+        for _ in 0..n {
+            let d = rest
+                .next()
+                .and_then(|d| d.to_digit(radix))
+                .ok_or("invalid escape")?;
+            v = v * radix + d;
+        }
+        Ok(v)
+    };
+    let ch = match c {
+        'a' => '\x07',
+        'b' => '\x08',
+        'f' => '\x0c',
+        'n' => '\n',
+        'r' => '\r',
+        't' => '\t',
+        'v' => '\x0b',
+        's' => ' ',
+        '\\' | '"' | '\'' | ';' => c,
+        'x' => char::from_u32(take_hex(2, 16)?).ok_or("invalid escape")?,
+        'u' => char::from_u32(take_hex(4, 16)?).ok_or("invalid escape")?,
+        'U' => char::from_u32(take_hex(8, 16)?).ok_or("invalid escape")?,
+        '0'..='7' => {
+            let v = c.to_digit(8).unwrap_or(0) * 64 + take_hex(2, 8)?;
+            char::from_u32(v).ok_or("invalid escape")?
+        }
+        other if relax => {
+            out.push('\\');
+            other
+        }
+        other => return Err(format!("invalid escape '\\{other}'")),
+    };
+    out.push(ch);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans() {
+        for t in ["1", "yes", "TRUE", "on", "y"] {
+            assert_eq!(parse_bool(t), Some(true));
+        }
+        for f in ["0", "no", "false", "Off"] {
+            assert_eq!(parse_bool(f), Some(false));
+        }
+        assert_eq!(parse_bool("maybe"), None);
+    }
+
+    #[test]
+    fn timespans() {
+        let s = 1_000_000;
+        assert_eq!(parse_timespan("90", s), Some(90 * s));
+        assert_eq!(parse_timespan("1min 30s", s), Some(90 * s));
+        assert_eq!(parse_timespan("2h30m", s), Some(9000 * s));
+        assert_eq!(parse_timespan("0.5s", s), Some(s / 2));
+        assert_eq!(parse_timespan("100ms", s), Some(100_000));
+        assert_eq!(parse_timespan("infinity", s), Some(USEC_INFINITY));
+        assert_eq!(parse_timespan("5 min", s), Some(300 * s));
+        assert_eq!(parse_timespan("5 parsecs", s), None);
+        assert_eq!(parse_timespan("", s), None);
+        assert_eq!(parse_timespan("-1", s), None);
+    }
+
+    #[test]
+    fn formats_like_systemd() {
+        assert_eq!(format_timespan(90_000_000), "1min 30s");
+        assert_eq!(format_timespan(100_000), "100ms");
+        assert_eq!(format_timespan(USEC_INFINITY), "infinity");
+        assert_eq!(format_timespan(0), "0");
+        assert_eq!(format_timespan(3_600_000_000), "1h");
+        assert_eq!(format_timespan(1_500_000), "1.500000s");
+        assert_eq!(format_timespan(90_500_000), "1min 30.500000s");
+    }
+
+    #[test]
+    fn splits_quoted_words_with_escapes() {
+        let o = SplitOptions {
+            c_unescape: true,
+            relax: false,
+        };
+        assert_eq!(
+            split_words(r#"/bin/echo "a b" 'c d' e\x41 \; f"g h"i"#, o).unwrap(),
+            ["/bin/echo", "a b", "c d", "eA", ";", "fg hi"]
+        );
+        assert!(split_words("\"open", o).is_err());
+        assert_eq!(split_words("  ", o).unwrap(), Vec::<String>::new());
+    }
+}
