@@ -3,4 +3,7 @@
 
 mod support;
 
+mod install;
+mod loading;
 mod multicall;
+mod readonly;

@@ -1,15 +1,37 @@
 //! One module per family of verbs; `dispatch` maps a verb name to its function.
 
+pub mod cat;
+pub mod deps;
+pub mod install;
+pub mod list;
 pub mod misc;
+pub mod show;
 
 use crate::context::Ctx;
-use crate::exit::{CtlError, CtlResult, ExitStatus};
+use crate::exit::{CtlError, CtlResult};
 
 type Verb = fn(&Ctx) -> CtlResult;
 
-/// (name, minimum number of arguments, function)
+/// (name, minimum number of arguments, function). Aliases are separate rows.
 const VERBS: &[(&str, usize, Verb)] = &[
     ("help", 0, misc::help),
+    ("cat", 1, cat::cat),
+    ("daemon-reload", 0, cat::daemon_reload),
+    ("show", 0, show::show),
+    ("show-environment", 0, show::show_environment),
+    ("list-units", 0, list::list_units),
+    ("list-dependencies", 0, deps::list_dependencies),
+    ("list-unit-files", 0, install::list_unit_files),
+    ("is-enabled", 1, install::is_enabled),
+    ("enable", 1, install::enable),
+    ("disable", 1, install::disable),
+    ("reenable", 1, install::reenable),
+    ("mask", 1, install::mask),
+    ("unmask", 1, install::unmask),
+    ("link", 1, install::link),
+    ("preset", 1, install::preset),
+    ("preset-all", 0, install::preset_all),
+    ("set-default", 1, install::set_default),
     ("get-default", 0, misc::get_default),
 ];
 
@@ -19,8 +41,7 @@ pub fn dispatch(ctx: &Ctx) -> CtlResult {
         return Err(CtlError::failure(format!("Unknown command verb '{verb}'.")));
     };
     if ctx.opts.args.len() < *min_args {
-        return Err(CtlError::failure(format!("Too few arguments.")));
+        return Err(CtlError::failure("Too few arguments."));
     }
-    let _ = ExitStatus::SUCCESS;
     run(ctx)
 }
