@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod install;
+pub mod manager;
 pub mod root;
 pub mod scope;
 pub mod uid_filter;

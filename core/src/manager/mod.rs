@@ -1,0 +1,7 @@
+//! Jobs: which units a start or stop request involves (the transaction), in which order
+//! they may run (waves of units that can go in parallel), and whether their conditions
+//! hold.
+
+pub mod condition;
+pub mod skip;
+pub mod transaction;
