@@ -1,29 +1,34 @@
-//! Finding and reading units on a scope's search path, as systemd's unit loader does:
-//! the first directory with a file of the name provides the fragment; a symlink to
+//! Finding and reading units on a scope's search path, as systemd 252's unit loader does
+//! (`unit_file_build_name_map()`, `unit_file_find_fragment()`, `unit_file_find_dropin_paths()`):
+//! the first directory with an entry of the name decides what the name is; a symlink to
 //! `/dev/null` or an empty file masks; a symlink to another unit name inside the search
 //! path is an alias; a symlink to a file outside it is a linked unit; instances fall back
 //! to their template. Drop-ins come from `NAME.d/` of every name, the template, the dash
 //! prefixes and the type (`service.d/`), across all directories.
 
+use super::dropin;
 use super::syntax::{self, Diagnostic};
-use super::{DirDependency, LoadState, Settings, Unit, UnitName};
+use super::{validate, LoadState, Settings, Unit, UnitName};
+use crate::root::{normalize, Root};
 use crate::scope::{DirClass, Scope};
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-/// How many alias hops we follow before calling it a loop.
-const MAX_ALIAS_HOPS: usize = 64;
+/// systemd's `FOLLOW_MAX`: alias hops before giving up (a loop).
+const MAX_ALIAS_HOPS: usize = 8;
 
 /// What a name on the search path is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
-    /// A regular file (or a symlink to one with the same name in the search path).
+    /// A regular file.
     File { path: PathBuf },
-    /// A symlink to `/dev/null` or an empty file.
+    /// An empty file, a symlink to `/dev/null`, or a link to an empty file.
     Masked { path: PathBuf },
-    /// A symlink to another unit name inside the search path.
+    /// A symlink to another unit name inside the search path (`target` is that name).
     Alias { path: PathBuf, target: String },
-    /// A symlink to a file outside the search path (`systemctl link`).
+    /// A symlink to a file outside the search path (`systemctl link`); `target` is where
+    /// it finally points (inside the root).
     Linked { path: PathBuf, target: PathBuf },
 }
 
@@ -54,6 +59,8 @@ pub struct UnitStore {
     /// Existing directories (`NAME.d`, `NAME.wants`, …) per unit directory, so drop-in
     /// lookups never touch the file system for names that have none.
     subdirs: Vec<HashMap<String, PathBuf>>,
+    /// Final name → every name that resolves to it (systemd's `unit_names_map`).
+    names: OnceCell<HashMap<String, Vec<String>>>,
 }
 
 impl UnitStore {
@@ -67,23 +74,22 @@ impl UnitStore {
                 subdirs.push(dirs_here);
                 continue;
             };
-            let mut names: Vec<(String, std::fs::FileType)> = read
-                .flatten()
-                .filter_map(|e| Some((e.file_name().into_string().ok()?, e.file_type().ok()?)))
-                .collect();
-            names.sort_by(|a, b| a.0.cmp(&b.0));
-            for (name, ftype) in names {
-                if name.starts_with('.') || name.ends_with(".ignore") {
+            for dirent in read.flatten() {
+                let (Ok(name), Ok(ftype)) = (dirent.file_name().into_string(), dirent.file_type())
+                else {
                     continue;
-                }
+                };
                 let logical = dir.path.join(&name);
-                let is_dir = ftype.is_dir()
-                    || (ftype.is_symlink() && scope.root.host_path(&logical).is_dir());
-                if is_dir {
-                    dirs_here.insert(name, logical);
+                let is_unit_name = UnitName::parse(&name).is_ok();
+                if !is_unit_name {
+                    let is_dir =
+                        ftype.is_dir() || (ftype.is_symlink() && is_dir(&scope.root, &logical));
+                    if is_dir && dropin::is_dropin_dir_name(&name) {
+                        dirs_here.insert(name, logical);
+                    }
                     continue;
                 }
-                if map.contains_key(&name) || UnitName::parse(&name).is_err() {
+                if !(ftype.is_file() || ftype.is_symlink()) || map.contains_key(&name) {
                     continue;
                 }
                 if let Some(entry) = classify(&scope, &logical, &name, ftype.is_symlink()) {
@@ -96,6 +102,7 @@ impl UnitStore {
             scope,
             map,
             subdirs,
+            names: OnceCell::new(),
         }
     }
 
@@ -116,66 +123,142 @@ impl UnitStore {
         self.scope.unit_dirs()[entry.dir].class
     }
 
-    /// Follows aliases from `name` to the name that has the file; `None` if the name is
-    /// not on the path at all. Instances resolve through their template.
-    pub fn resolve(&self, name: &UnitName) -> Option<(UnitName, &MapEntry)> {
-        if let Some(found) = self.follow(name.as_str()) {
-            let resolved = UnitName::parse(found.0).ok()?;
-            return Some((resolved, found.1));
-        }
-        let instance = name.instance().filter(|i| !i.is_empty())?;
-        let template = name.template()?;
-        let (final_template, entry) = self.follow(template.as_str())?;
-        let final_template = UnitName::parse(final_template).ok()?;
-        let resolved = if final_template.is_template() {
-            final_template.with_instance(instance).ok()?
-        } else {
-            final_template
-        };
-        Some((resolved, entry))
+    /// The existing `NAME.d`-style directories of one unit directory.
+    pub(super) fn subdirs(&self) -> &[HashMap<String, PathBuf>] {
+        &self.subdirs
     }
 
-    fn follow(&self, name: &str) -> Option<(&str, &MapEntry)> {
+    /// Follows aliases from `name` to the name that has the file; `None` if the name is
+    /// not on the path at all. Instances resolve through their template. The returned name
+    /// is the unit's id (the fragment's name, with the instance put back).
+    pub fn resolve(&self, name: &UnitName) -> Option<(UnitName, &MapEntry)> {
+        let (key, entry) = self.find_fragment(name.as_str())?;
+        let found = UnitName::parse(key).ok()?;
+        let id = match name.instance() {
+            Some(instance) if found.is_template() && !instance.is_empty() => {
+                found.with_instance(instance).ok()?
+            }
+            _ => found,
+        };
+        Some((id, entry))
+    }
+
+    /// `unit_ids_map_get()`: alias hops until a file; a hop to a missing instance name
+    /// continues at its template.
+    fn ids_get(&self, name: &str) -> Option<(&str, &MapEntry)> {
         let (mut key, mut entry) = self.map.get_key_value(name)?;
         for _ in 0..MAX_ALIAS_HOPS {
-            match &entry.entry {
-                Entry::Alias { target, .. } => (key, entry) = self.map.get_key_value(target)?,
-                _ => return Some((key.as_str(), entry)),
-            }
+            let Entry::Alias { target, .. } = &entry.entry else {
+                return Some((key.as_str(), entry));
+            };
+            (key, entry) = match self.map.get_key_value(target.as_str()) {
+                Some(found) => found,
+                None => {
+                    let template = UnitName::parse(target).ok()?.template()?;
+                    self.map.get_key_value(template.as_str())?
+                }
+            };
         }
         None
     }
 
-    /// The names on the search path that are aliases of `name` (itself included).
-    fn aliases_of(&self, name: &UnitName) -> Vec<String> {
-        let target_key = name
-            .template()
-            .filter(|_| name.is_instance())
-            .unwrap_or_else(|| name.clone());
-        let target = self.follow(target_key.as_str()).map(|(n, _)| n.to_string());
-        let mut names = vec![name.to_string()];
-        for (other, entry) in &self.map {
-            if !matches!(entry.entry, Entry::Alias { .. }) || other == target_key.as_str() {
-                continue;
+    fn find_fragment(&self, name: &str) -> Option<(&str, &MapEntry)> {
+        self.ids_get(name).or_else(|| {
+            let parsed = UnitName::parse(name).ok()?;
+            if !parsed.is_instance() {
+                return None;
             }
-            if self.follow(other).map(|(n, _)| n) != target.as_deref() {
-                continue;
-            }
-            let alias = match (UnitName::parse(other), name.instance()) {
-                (Ok(a), Some(inst)) if name.is_instance() && a.is_template() => {
-                    a.with_instance(inst).map(|n| n.to_string()).ok()
+            self.ids_get(parsed.template()?.as_str())
+        })
+    }
+
+    fn names_map(&self) -> &HashMap<String, Vec<String>> {
+        self.names.get_or_init(|| {
+            let mut names: HashMap<String, Vec<String>> = HashMap::new();
+            for src in self.map.keys() {
+                let Some((dst, entry)) = self.ids_get(src) else {
+                    continue;
+                };
+                if matches!(entry.entry, Entry::Masked { .. }) {
+                    continue;
                 }
-                (Ok(_), Some(_)) if name.is_instance() => None,
-                (Ok(a), _) => Some(a.to_string()),
-                _ => None,
+                let mut dst = dst.to_string();
+                // An instance symlinked to a template aliases just that instance.
+                if let (Ok(d), Ok(s)) = (UnitName::parse(&dst), UnitName::parse(src)) {
+                    if d.is_template() && s.is_instance() {
+                        if let Some(inst) = s.instance().and_then(|i| d.with_instance(i).ok()) {
+                            dst = inst.to_string();
+                        }
+                    }
+                }
+                names.entry(dst).or_default().push(src.clone());
+            }
+            names
+        })
+    }
+
+    /// systemd's `add_names()`: `name` and the aliases pointing at it.
+    fn add_names(
+        &self,
+        unit: &UnitName,
+        fragment_name: Option<&str>,
+        name: &str,
+        out: &mut Vec<String>,
+    ) {
+        let add = |n: String, out: &mut Vec<String>| {
+            // The manager instantiates template names it is given for an instance.
+            let n = match (UnitName::parse(&n), unit.instance()) {
+                (Ok(t), Some(i)) if t.is_template() && unit.is_instance() => {
+                    t.with_instance(i).map(|x| x.to_string()).unwrap_or(n)
+                }
+                _ => n,
             };
-            if let Some(alias) = alias {
-                if !names.contains(&alias) {
-                    names.push(alias);
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        };
+        if !unit.is_template() {
+            add(name.to_string(), out);
+        }
+        let Some(aliases) = self.names_map().get(name) else {
+            return;
+        };
+        let mut aliases = aliases.clone();
+        aliases.sort();
+        for alias in aliases {
+            let parsed = UnitName::parse(&alias).ok();
+            let instance = unit.instance().filter(|_| unit.is_instance());
+            match (parsed, instance) {
+                (Some(a), Some(instance)) if a.is_template() => {
+                    let Ok(inst) = a.with_instance(instance) else {
+                        continue;
+                    };
+                    // Skip aliases whose instance has a fragment of its own elsewhere.
+                    if let Some((frag, _)) = self.ids_get(inst.as_str()) {
+                        if Some(frag) != fragment_name {
+                            continue;
+                        }
+                    }
+                    add(inst.to_string(), out);
                 }
+                _ => add(alias, out),
             }
         }
-        names[1..].sort();
+    }
+
+    /// The unit's names: the id first, then the aliases, sorted.
+    fn names_of(&self, requested: &UnitName, id: &UnitName) -> Vec<String> {
+        let mut names = Vec::new();
+        self.add_names(requested, None, requested.as_str(), &mut names);
+        if let Some((fragment, _)) = self.find_fragment(requested.as_str()) {
+            if fragment != requested.as_str() {
+                self.add_names(requested, Some(fragment), fragment, &mut names);
+            }
+        }
+        names.retain(|n| n != id.as_str());
+        names.sort();
+        names.dedup();
+        names.insert(0, id.to_string());
         names
     }
 
@@ -188,7 +271,7 @@ impl UnitStore {
             .map(|(n, _)| n.clone())
             .unwrap_or_else(|| name.clone());
         let mut unit = Unit {
-            names: self.aliases_of(&id),
+            names: self.names_of(name, &id),
             id,
             load_state: LoadState::NotFound,
             load_error: None,
@@ -198,207 +281,230 @@ impl UnitStore {
             dir_dependencies: Vec::new(),
             diagnostics: Vec::new(),
         };
-        if !unit.names.iter().any(|n| n == name.as_str()) {
-            unit.names.push(name.to_string());
-        }
-        match resolved.map(|(_, e)| &e.entry) {
-            None => {
-                unit.load_error = Some(format!("Unit {} not found.", name.as_str()));
-                // systemd still reads drop-ins and .wants of a unit without fragment.
-            }
-            Some(Entry::Masked { path }) => {
+        let Some((_, found)) = resolved else {
+            unit.load_error = Some(format!("Unit {} not found.", name.as_str()));
+            return unit;
+        };
+        match &found.entry {
+            Entry::Masked { path } => {
                 unit.load_state = LoadState::Masked;
                 unit.fragment_path = Some(path.clone());
                 unit.load_error = Some(format!("Unit {} is masked.", unit.id));
+                dropin::load_dropins(self, &mut unit, false);
                 return unit;
             }
-            Some(Entry::File { path }) | Some(Entry::Linked { path, .. }) => {
+            Entry::File { path } | Entry::Linked { path, .. } => {
                 let fragment = path.clone();
-                match std::fs::read_to_string(self.scope.root.host_path(&fragment)) {
-                    Ok(text) => {
-                        let (entries, diags) = syntax::parse(&text, &fragment);
-                        unit.settings.entries = entries;
-                        unit.diagnostics = diags;
+                match read_in_root(&self.scope.root, &fragment) {
+                    Ok(bytes) => {
+                        let mut parsed = syntax::parse_bytes(&bytes, &fragment);
+                        validate::check_file(unit.id.unit_type(), &mut parsed);
+                        unit.settings.entries = parsed.entries;
+                        unit.diagnostics = parsed.diagnostics;
                         unit.load_state = LoadState::Loaded;
+                        if let Some(err) = parsed.fatal {
+                            unit.load_state = LoadState::Error;
+                            unit.load_error = Some(err);
+                        }
                     }
+                    // As systemd: a fragment that cannot be opened leaves the unit not-found.
                     Err(err) => {
-                        unit.load_state = LoadState::Error;
-                        unit.load_error = Some(format!("{}: {}", fragment.display(), err));
+                        unit.load_error = Some(io_text(&err));
+                        unit.diagnostics.push(Diagnostic {
+                            file: fragment.clone(),
+                            line: 0,
+                            message: format!(
+                                "Failed to open {}: {}",
+                                fragment.display(),
+                                io_text(&err)
+                            ),
+                        });
+                        return unit;
                     }
                 }
                 unit.fragment_path = Some(fragment);
             }
-            Some(Entry::Alias { .. }) => unreachable_alias(&mut unit),
+            Entry::Alias { .. } => return unit,
         }
-        self.load_dropins(&mut unit);
+        dropin::load_dropins(self, &mut unit, true);
+        if unit.load_state == LoadState::Loaded {
+            validate::validate(&mut unit);
+        }
         unit
     }
 
-    /// The names whose `NAME.d/`, `NAME.wants/` … directories apply to the unit, most
-    /// specific first for each name: the name, its template, its dash prefixes.
-    fn dropin_names(&self, unit: &Unit) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut push = |n: String| {
-            if !out.contains(&n) {
-                out.push(n)
-            }
-        };
-        for name in &unit.names {
-            let Ok(parsed) = UnitName::parse(name) else {
-                continue;
-            };
-            push(name.clone());
-            if let Some(t) = parsed.template().filter(|_| parsed.is_instance()) {
-                push(t.to_string());
-            }
-            let prefix = parsed.prefix();
-            // foo-bar-baz.service → foo-bar-.service, foo-.service (templates: the same
-            // with "@"), from the longest prefix to the shortest.
-            let dashes: Vec<usize> = prefix.match_indices('-').map(|(i, _)| i).collect();
-            for &i in dashes.iter().rev() {
-                push(format!("{}-.{}", &prefix[..i], parsed.unit_type()));
-            }
-        }
-        out
-    }
-
-    fn load_dropins(&self, unit: &mut Unit) {
-        let names = self.dropin_names(unit);
-        let type_dir = unit.id.unit_type().to_string();
-        // Drop-ins: by file name, the highest-priority directory wins; then sorted.
-        let mut confs: BTreeMap<String, PathBuf> = BTreeMap::new();
-        let mut deps: Vec<(DirDependency, String)> = Vec::new();
-        let mut seen_deps: std::collections::HashSet<(usize, String)> = Default::default();
-        let all_names = names.iter().chain(std::iter::once(&type_dir));
-        let all_names: Vec<&String> = all_names.collect();
-        for dir_entries in &self.subdirs {
-            for name in &all_names {
-                let is_type_dir = *name == &type_dir;
-                if let Some(d) = dir_entries.get(&format!("{name}.d")) {
-                    for file in self.list_dir(d) {
-                        if let Some(base) = file.file_name().and_then(|f| f.to_str()) {
-                            if base.ends_with(".conf") && !confs.contains_key(base) {
-                                confs.insert(base.to_string(), file.clone());
-                            }
-                        }
-                    }
-                }
-                if is_type_dir {
-                    continue;
-                }
-                for kind in DirDependency::ALL {
-                    if let Some(d) = dir_entries.get(&format!("{name}{}", kind.dir_suffix())) {
-                        for file in self.list_dir(d) {
-                            let Some(base) = file.file_name().and_then(|f| f.to_str()) else {
-                                continue;
-                            };
-                            if UnitName::parse(base).is_ok()
-                                && seen_deps.insert((kind as usize, base.to_string()))
-                            {
-                                deps.push((kind, base.to_string()));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        for path in confs.into_values() {
-            let host = self.scope.root.host_path(&path);
-            // A drop-in symlinked to /dev/null (or empty) is disabled.
-            if self
-                .scope
-                .root
-                .read_link(&path)
-                .is_ok_and(|t| t == Path::new("/dev/null"))
-            {
-                continue;
-            }
-            match std::fs::read_to_string(&host) {
-                Ok(text) => {
-                    let (entries, diags) = syntax::parse(&text, &path);
-                    unit.settings.entries.extend(entries);
-                    unit.diagnostics.extend(diags);
-                    unit.dropin_paths.push(path);
-                }
-                Err(err) => unit.diagnostics.push(Diagnostic {
-                    file: path.clone(),
-                    line: 0,
-                    message: format!("Failed to read drop-in: {err}"),
-                }),
-            }
-        }
-        unit.dir_dependencies = deps;
-    }
-
-    fn list_dir(&self, logical: &Path) -> Vec<PathBuf> {
-        let Ok(read) = std::fs::read_dir(self.scope.root.host_path(logical)) else {
-            return Vec::new();
-        };
-        let mut v: Vec<PathBuf> = read
-            .flatten()
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| !n.starts_with('.'))
-            .map(|n| logical.join(n))
-            .collect();
-        v.sort();
-        v
+    /// Reads a file through the root; `/dev/null` (a mask) reads as empty.
+    pub fn read(&self, logical: &Path) -> std::io::Result<Vec<u8>> {
+        read_in_root(&self.scope.root, logical)
     }
 }
 
-fn unreachable_alias(unit: &mut Unit) {
-    // `follow` never returns an alias; treat a broken chain as not found.
-    unit.load_state = LoadState::NotFound;
+/// An errno's text as systemd's `%m` prints it ("No such file or directory").
+pub fn io_text(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
-/// Decides what one directory entry is.
+/// Reads a logical path, following its symlinks inside the root.
+pub(super) fn read_in_root(root: &Root, logical: &Path) -> std::io::Result<Vec<u8>> {
+    // A mask points at /dev/null, which need not exist inside the root.
+    let real = match root.canonicalize(logical) {
+        Ok(real) => real,
+        Err(_)
+            if root
+                .read_link(logical)
+                .is_ok_and(|t| t == Path::new("/dev/null")) =>
+        {
+            return Ok(Vec::new())
+        }
+        Err(err) => return Err(err),
+    };
+    if real == Path::new("/dev/null") {
+        return Ok(Vec::new());
+    }
+    std::fs::read(root.host_path(&real))
+}
+
+fn is_dir(root: &Root, logical: &Path) -> bool {
+    root.canonicalize(logical)
+        .is_ok_and(|real| root.host_path(&real).is_dir())
+}
+
+/// The target of a symlink made absolute and free of `.`/`..`, with the symlinks of its
+/// directories (not of the last component) followed, as `chase_symlinks(CHASE_NOFOLLOW)`.
+fn simplified_target(root: &Root, link: &Path) -> Option<PathBuf> {
+    let raw = std::fs::read_link(root.host_path(link)).ok()?;
+    let joined = match link.parent() {
+        Some(dir) if !raw.is_absolute() => dir.join(raw),
+        _ => raw,
+    };
+    let target = normalize(&joined);
+    let (Some(parent), Some(file)) = (target.parent(), target.file_name()) else {
+        return Some(target);
+    };
+    let parent = root
+        .canonicalize(parent)
+        .unwrap_or_else(|_| parent.to_path_buf());
+    Some(parent.join(file))
+}
+
+/// Decides what one directory entry is (`unit_file_resolve_symlink()`); `None` means
+/// systemd ignores it and a lower directory may provide the name.
 fn classify(scope: &Scope, logical: &Path, name: &str, is_symlink: bool) -> Option<Entry> {
     let root = &scope.root;
+    let path = logical.to_path_buf();
     if !is_symlink {
         let len = std::fs::metadata(root.host_path(logical)).ok()?.len();
         return Some(if len == 0 {
-            Entry::Masked {
-                path: logical.to_path_buf(),
-            }
+            Entry::Masked { path }
         } else {
-            Entry::File {
-                path: logical.to_path_buf(),
-            }
+            Entry::File { path }
         });
     }
-    let first = root.read_link(logical).ok()?;
-    if first == Path::new("/dev/null") {
-        return Some(Entry::Masked {
-            path: logical.to_path_buf(),
-        });
-    }
-    let target = root.canonicalize(logical).unwrap_or(first);
-    if target == Path::new("/dev/null") {
-        return Some(Entry::Masked {
-            path: logical.to_path_buf(),
+    let target = simplified_target(root, logical)?;
+    let tail = scope
+        .unit_dirs()
+        .iter()
+        .find_map(|d| target.strip_prefix(&d.path).ok());
+    if tail.is_none() {
+        let real = root.canonicalize(logical).unwrap_or(target);
+        let empty = real == Path::new("/dev/null")
+            || std::fs::metadata(root.host_path(&real)).is_ok_and(|m| m.len() == 0);
+        return Some(if empty {
+            Entry::Masked { path }
+        } else {
+            Entry::Linked { path, target: real }
         });
     }
     let target_name = target.file_name()?.to_str()?.to_string();
-    let in_path = target
-        .parent()
-        .is_some_and(|p| scope.unit_dirs().iter().any(|d| d.path == p));
-    if in_path && target_name != name && UnitName::parse(&target_name).is_ok() {
-        return Some(Entry::Alias {
-            path: logical.to_path_buf(),
-            target: target_name,
-        });
+    if target_name == name || alias_problem(name, &target_name).is_some() {
+        return None;
     }
-    let meta = std::fs::metadata(root.host_path(&target)).ok()?;
-    if meta.len() == 0 {
-        return Some(Entry::Masked {
-            path: logical.to_path_buf(),
-        });
+    Some(Entry::Alias {
+        path,
+        target: target_name,
+    })
+}
+
+/// Why an alias symlink `src → dst` is rejected (`unit_validate_alias_symlink_or_warn()`).
+pub fn alias_problem(src: &str, dst: &str) -> Option<&'static str> {
+    let s = UnitName::parse(src).ok()?;
+    let may_alias = ["service", "socket", "target", "device", "timer", "path"];
+    if !may_alias.contains(&s.unit_type()) {
+        return Some("symlinks are not allowed for units of this type");
     }
-    if in_path {
-        Some(Entry::File { path: target })
-    } else {
-        Some(Entry::Linked {
-            path: logical.to_path_buf(),
-            target,
-        })
+    if s.instance().is_some() && s.unit_type() == "device" {
+        return Some("templates not allowed for device units");
+    }
+    let Ok(d) = UnitName::parse(dst) else {
+        return Some("not a valid unit name");
+    };
+    let kind = |n: &UnitName| match n.instance() {
+        None => 0,
+        Some("") => 1,
+        Some(_) => 2,
+    };
+    if !(kind(&s) == kind(&d) || (kind(&s) == 2 && kind(&d) == 1)) {
+        return Some("symlink target name type does not match source");
+    }
+    if kind(&d) == 2 && s.instance() != d.instance() {
+        return Some("unit symlink target instance name doesn't match");
+    }
+    if s.unit_type() != d.unit_type() {
+        return Some("symlink target has incompatible suffix");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::users::Identity;
+    use std::os::unix::fs::symlink;
+
+    fn store(dir: &Path) -> UnitStore {
+        let scope = Scope::new(
+            crate::scope::ScopeKind::System,
+            Root::new(dir),
+            Identity::root_user(),
+            &|_| None,
+        );
+        UnitStore::new(scope)
+    }
+
+    #[test]
+    fn aliases_name_the_real_unit_and_list_all_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let usr = dir.path().join("usr/lib/systemd/system");
+        let etc = dir.path().join("etc/systemd/system");
+        std::fs::create_dir_all(&usr).unwrap();
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(usr.join("real.service"), "[Service]\nExecStart=/a\n").unwrap();
+        symlink(
+            "/usr/lib/systemd/system/real.service",
+            etc.join("alias.service"),
+        )
+        .unwrap();
+        std::fs::write(usr.join("tpl@.service"), "[Service]\nExecStart=/a\n").unwrap();
+        symlink("tpl@.service", usr.join("alt@.service")).unwrap();
+        symlink("/dev/null", etc.join("gone.service")).unwrap();
+        let s = store(dir.path());
+        let u = s.load(&UnitName::parse("alias.service").unwrap());
+        assert_eq!(u.id.as_str(), "real.service");
+        assert_eq!(u.names, ["real.service", "alias.service"]);
+        let u = s.load(&UnitName::parse("alt@x.service").unwrap());
+        assert_eq!(u.id.as_str(), "tpl@x.service");
+        assert_eq!(u.names, ["tpl@x.service", "alt@x.service"]);
+        assert_eq!(
+            u.fragment_path.as_deref(),
+            Some(Path::new("/usr/lib/systemd/system/tpl@.service"))
+        );
+        let u = s.load(&UnitName::parse("gone.service").unwrap());
+        assert_eq!(u.load_state, LoadState::Masked);
+        let u = s.load(&UnitName::parse("nosuch.service").unwrap());
+        assert_eq!(u.load_state, LoadState::NotFound);
     }
 }

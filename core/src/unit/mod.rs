@@ -7,11 +7,14 @@
 //! - [`specifier`]: `%n`, `%i`, `%h`, … resolved against the scope.
 //! - [`env`]: `Environment=` and `EnvironmentFile=` syntax.
 
+pub mod dropin;
 pub mod env;
+mod known_keys;
 pub mod load;
 pub mod name;
 pub mod specifier;
 pub mod syntax;
+pub mod validate;
 pub mod value;
 
 pub use load::UnitStore;
