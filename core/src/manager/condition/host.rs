@@ -1,0 +1,382 @@
+//! Facts about the machine that conditions test, each read at most once and only when a
+//! condition needs it. Kernel facts (`/proc`, `/sys`, uname) are the host's; facts that live
+//! in the file system tree (`/etc/machine-id`, os-release) are read inside the scope's root.
+//! Tests and callers can pin any fact with the `with_*` builders.
+
+use super::virt::{detect_virtualization, Virtualization};
+use crate::root::Root;
+use once_cell::unsync::OnceCell;
+use std::path::Path;
+
+/// Lazily read host facts. `None` inside a cell means "could not be determined", which
+/// makes the condition that needs it an error (failed), as in systemd.
+#[derive(Debug, Default)]
+pub struct HostFacts {
+    hostname: OnceCell<Option<String>>,
+    kernel_release: OnceCell<Option<String>>,
+    machine: OnceCell<Option<String>>,
+    kernel_cmdline: OnceCell<Option<String>>,
+    virtualization: OnceCell<Virtualization>,
+    user_namespace: OnceCell<bool>,
+    physical_memory: OnceCell<u64>,
+    cpus: OnceCell<Option<u32>>,
+    capability_bounding_set: OnceCell<Option<u64>>,
+    ac_power: OnceCell<bool>,
+}
+
+impl HostFacts {
+    pub fn with_hostname(self, name: &str) -> Self {
+        let _ = self.hostname.set(Some(name.into()));
+        self
+    }
+    pub fn with_kernel_release(self, release: &str) -> Self {
+        let _ = self.kernel_release.set(Some(release.into()));
+        self
+    }
+    /// The uname machine field (`x86_64`, `aarch64`).
+    pub fn with_machine(self, machine: &str) -> Self {
+        let _ = self.machine.set(Some(machine.into()));
+        self
+    }
+    pub fn with_kernel_cmdline(self, line: &str) -> Self {
+        let _ = self.kernel_cmdline.set(Some(line.into()));
+        self
+    }
+    pub fn with_virtualization(self, v: Virtualization) -> Self {
+        let _ = self.virtualization.set(v);
+        self
+    }
+    pub fn with_user_namespace(self, inside: bool) -> Self {
+        let _ = self.user_namespace.set(inside);
+        self
+    }
+    pub fn with_physical_memory(self, bytes: u64) -> Self {
+        let _ = self.physical_memory.set(bytes);
+        self
+    }
+    pub fn with_cpus(self, n: u32) -> Self {
+        let _ = self.cpus.set(Some(n));
+        self
+    }
+    pub fn with_capability_bounding_set(self, mask: u64) -> Self {
+        let _ = self.capability_bounding_set.set(Some(mask));
+        self
+    }
+    pub fn with_ac_power(self, on: bool) -> Self {
+        let _ = self.ac_power.set(on);
+        self
+    }
+
+    pub fn hostname(&self) -> Option<&str> {
+        self.hostname
+            .get_or_init(|| {
+                nix::unistd::gethostname()
+                    .ok()
+                    .map(|h| h.to_string_lossy().into_owned())
+            })
+            .as_deref()
+    }
+
+    pub fn kernel_release(&self) -> Option<&str> {
+        self.kernel_release
+            .get_or_init(|| uname().map(|u| u.0))
+            .as_deref()
+    }
+
+    pub fn machine(&self) -> Option<&str> {
+        self.machine.get_or_init(|| uname().map(|u| u.1)).as_deref()
+    }
+
+    /// The kernel command line; in a container PID 1's command line instead, because
+    /// `/proc/cmdline` belongs to the host (systemd's `proc_cmdline()`).
+    pub fn kernel_cmdline(&self) -> Option<&str> {
+        self.kernel_cmdline
+            .get_or_init(|| {
+                if self.virtualization().is_container {
+                    std::fs::read("/proc/1/cmdline").ok().map(|raw| {
+                        raw.split(|&b| b == 0)
+                            .filter(|a| !a.is_empty())
+                            .map(|a| String::from_utf8_lossy(a).into_owned())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                } else {
+                    read_trimmed(Path::new("/proc/cmdline"))
+                }
+            })
+            .as_deref()
+    }
+
+    pub fn virtualization(&self) -> &Virtualization {
+        self.virtualization.get_or_init(detect_virtualization)
+    }
+
+    /// Whether we run in a user namespace other than the initial one (`private-users`).
+    pub fn user_namespace(&self) -> bool {
+        *self.user_namespace.get_or_init(|| {
+            let Some(map) = read_trimmed(Path::new("/proc/self/uid_map")) else {
+                return false;
+            };
+            let fields: Vec<&str> = map.split_whitespace().collect();
+            fields != ["0", "0", "4294967295"]
+        })
+    }
+
+    /// `physical_memory()`: RAM, capped by the memory limit of PID 1's cgroup.
+    pub fn physical_memory(&self) -> u64 {
+        *self.physical_memory.get_or_init(read_physical_memory)
+    }
+
+    /// CPUs in our affinity mask.
+    pub fn cpus(&self) -> Option<u32> {
+        *self.cpus.get_or_init(|| {
+            let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).ok()?;
+            let n = (0..nix::sched::CpuSet::count())
+                .filter(|&i| set.is_set(i).unwrap_or(false))
+                .count();
+            u32::try_from(n).ok()
+        })
+    }
+
+    /// `CapBnd:` of `/proc/self/status`; all capabilities when the line is missing.
+    pub fn capability_bounding_set(&self) -> Option<u64> {
+        *self.capability_bounding_set.get_or_init(|| {
+            let status = std::fs::read_to_string("/proc/self/status").ok()?;
+            match status.lines().find_map(|l| l.strip_prefix("CapBnd:")) {
+                Some(hex) => u64::from_str_radix(hex.trim(), 16).ok(),
+                None => Some(u64::MAX),
+            }
+        })
+    }
+
+    /// `on_ac_power()`: false only when there are mains supplies and all are offline.
+    pub fn ac_power(&self) -> bool {
+        *self.ac_power.get_or_init(|| {
+            let Ok(dir) = std::fs::read_dir("/sys/class/power_supply") else {
+                return true;
+            };
+            let mut offline = false;
+            for entry in dir.flatten() {
+                let path = entry.path();
+                if read_trimmed(&path.join("type")).as_deref() != Some("Mains") {
+                    continue;
+                }
+                match read_trimmed(&path.join("online")).as_deref() {
+                    Some("1") => return true,
+                    Some("0") => offline = true,
+                    _ => {}
+                }
+            }
+            !offline
+        })
+    }
+}
+
+/// Facts that live inside the root's tree.
+pub struct RootFacts<'a> {
+    pub root: &'a Root,
+}
+
+impl RootFacts<'_> {
+    fn read(&self, logical: &str) -> Option<String> {
+        std::fs::read_to_string(self.root.host_path(Path::new(logical))).ok()
+    }
+
+    /// `/etc/machine-id` as 32 lowercase hex digits, if it holds a valid id.
+    pub fn machine_id(&self) -> Option<String> {
+        let id = self.read("/etc/machine-id")?;
+        let id = id.trim().to_ascii_lowercase();
+        (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
+    }
+
+    /// First boot: `/run/systemd/first-boot` (written by a systemd PID 1), or a missing,
+    /// empty or `uninitialized` `/etc/machine-id`, which is what makes systemd create it.
+    pub fn first_boot(&self) -> bool {
+        if self
+            .root
+            .host_path(Path::new("/run/systemd/first-boot"))
+            .exists()
+        {
+            return true;
+        }
+        match self.read("/etc/machine-id") {
+            None => true,
+            Some(id) => matches!(id.trim(), "" | "uninitialized"),
+        }
+    }
+
+    pub fn in_initrd(&self) -> bool {
+        self.root
+            .host_path(Path::new("/etc/initrd-release"))
+            .exists()
+    }
+
+    /// The os-release assignments (`/etc/os-release`, else `/usr/lib/os-release`).
+    pub fn os_release(&self) -> Option<Vec<(String, String)>> {
+        let text = self
+            .read("/etc/os-release")
+            .or_else(|| self.read("/usr/lib/os-release"))?;
+        Some(parse_env_file(&text))
+    }
+}
+
+/// The os-release format: `KEY=value`, shell-like quotes, `#` comments.
+pub fn parse_env_file(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let Some((key, raw)) = line.split_once('=') else {
+            continue;
+        };
+        let mut value = String::new();
+        let mut quote: Option<char> = None;
+        let mut chars = raw.trim().chars();
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (Some('"') | None, '\\') => {
+                    if let Some(n) = chars.next() {
+                        value.push(n);
+                    }
+                }
+                (_, c) => value.push(c),
+            }
+        }
+        out.push((key.trim().to_string(), value));
+    }
+    out
+}
+
+pub(super) fn read_trimmed(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim_end().to_string())
+}
+
+/// uname(2): (release, machine).
+fn uname() -> Option<(String, String)> {
+    // SAFETY: an all-zero utsname is a valid value (arrays of c_char).
+    let mut raw: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: uname() only writes into the struct we pass, which lives for this call.
+    if unsafe { libc::uname(&mut raw) } != 0 {
+        return None;
+    }
+    let text = |field: &[libc::c_char]| {
+        let bytes: Vec<u8> = field
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    Some((text(&raw.release), text(&raw.machine)))
+}
+
+fn read_physical_memory() -> u64 {
+    // SAFETY: sysconf has no memory effects.
+    let (pages, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    let page = u64::try_from(page).unwrap_or(4096).max(1);
+    let mem = u64::try_from(pages).unwrap_or(0).saturating_mul(page);
+    let Some(limit) = cgroup_memory_limit() else {
+        return mem;
+    };
+    mem.min(limit / page * page)
+}
+
+/// The memory limit of PID 1's cgroup (`memory.max`, or v1's `memory.limit_in_bytes`).
+fn cgroup_memory_limit() -> Option<u64> {
+    let cgroups = std::fs::read_to_string("/proc/1/cgroup").ok()?;
+    let unified = is_cgroup2("/sys/fs/cgroup");
+    let wanted = if unified { "0::" } else { "1:name=systemd:" };
+    let path = cgroups
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(wanted)
+                .or_else(|| l.split_once(":name=systemd:").map(|x| x.1))
+        })
+        .unwrap_or("/");
+    let path = path.strip_suffix("/init.scope").unwrap_or(path);
+    let path = path.trim_start_matches('/');
+    let file = if unified {
+        Path::new("/sys/fs/cgroup").join(path).join("memory.max")
+    } else {
+        Path::new("/sys/fs/cgroup/memory")
+            .join(path)
+            .join("memory.limit_in_bytes")
+    };
+    read_trimmed(&file)?.parse().ok()
+}
+
+pub fn is_cgroup2(path: &str) -> bool {
+    nix::sys::statfs::statfs(path)
+        .map(|s| s.filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC)
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_release_values_lose_their_quotes() {
+        let kv = parse_env_file(
+            "# c\nID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID='12'\nX=\"a\\\"b\"\nbogus\n",
+        );
+        assert_eq!(
+            kv,
+            [
+                ("ID".to_string(), "debian".to_string()),
+                (
+                    "PRETTY_NAME".to_string(),
+                    "Debian GNU/Linux 12 (bookworm)".to_string()
+                ),
+                ("VERSION_ID".to_string(), "12".to_string()),
+                ("X".to_string(), "a\"b".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn machine_id_and_first_boot_come_from_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Root::new(dir.path());
+        let facts = RootFacts { root: &root };
+        assert!(facts.first_boot());
+        assert_eq!(facts.machine_id(), None);
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/machine-id"), "uninitialized\n").unwrap();
+        assert!(facts.first_boot());
+        std::fs::write(
+            dir.path().join("etc/machine-id"),
+            "0123456789ABCDEF0123456789abcdef\n",
+        )
+        .unwrap();
+        assert!(!facts.first_boot());
+        assert_eq!(
+            facts.machine_id().as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
+    }
+
+    #[test]
+    fn pinned_facts_are_not_read_from_the_host() {
+        let facts = HostFacts::default()
+            .with_hostname("web1")
+            .with_kernel_release("5.10.0")
+            .with_virtualization(Virtualization::container("podman"))
+            .with_cpus(3);
+        assert_eq!(facts.hostname(), Some("web1"));
+        assert_eq!(facts.kernel_release(), Some("5.10.0"));
+        assert_eq!(facts.virtualization().id, "podman");
+        assert_eq!(facts.cpus(), Some(3));
+    }
+}
