@@ -1,0 +1,171 @@
+//! `User=`, `Group=`, `SupplementaryGroups=` resolved against `/etc/passwd` and
+//! `/etc/group` of the root, as systemd's `get_fixed_user()`, `get_fixed_group()` and
+//! `get_supplementary_groups()` do.
+
+use super::exit_status::code;
+use crate::users::UserDb;
+use std::path::PathBuf;
+
+/// The identity a process switches to. `None` fields are left as the supervisor has them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// `User=`: the passwd entry (name, uid, home, shell).
+    pub user: Option<UserEntry>,
+    pub gid: Option<u32>,
+    /// The complete supplementary group list, when it changes.
+    pub groups: Option<Vec<u32>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserEntry {
+    pub name: String,
+    pub uid: u32,
+    pub home: PathBuf,
+    pub shell: PathBuf,
+}
+
+impl Credentials {
+    pub fn uid(&self) -> Option<u32> {
+        self.user.as_ref().map(|u| u.uid)
+    }
+}
+
+/// Looking up a user or group failed: the process exits with 217/USER or 216/GROUP.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct CredentialError {
+    pub exit_code: i32,
+    pub message: String,
+}
+
+/// Resolves the three settings. A number is accepted only when it has an entry, as
+/// systemd 252 does for `User=`/`Group=` (no `USER_CREDS_ALLOW_MISSING`).
+pub fn resolve_credentials(
+    db: &UserDb,
+    user: Option<&str>,
+    group: Option<&str>,
+    supplementary: &[String],
+) -> Result<Credentials, CredentialError> {
+    let entry = match user {
+        None => None,
+        Some(spec) => {
+            let found = db
+                .user_by_name(spec)
+                .or_else(|| crate::users::parse_id(spec).and_then(|uid| db.user_by_uid(uid)));
+            let Some(p) = found else {
+                return Err(CredentialError {
+                    exit_code: code::USER,
+                    message: format!(
+                        "Failed to determine user credentials: No such process ({spec})"
+                    ),
+                });
+            };
+            Some(p.clone())
+        }
+    };
+    let lookup_group = |spec: &str| -> Result<u32, CredentialError> {
+        db.group_by_name(spec)
+            .map(|g| g.gid)
+            .or_else(|| {
+                crate::users::parse_id(spec).and_then(|gid| db.group_by_gid(gid).map(|g| g.gid))
+            })
+            .ok_or_else(|| CredentialError {
+                exit_code: code::GROUP,
+                message: format!("Failed to determine group credentials: No such process ({spec})"),
+            })
+    };
+    let gid = match group {
+        Some(spec) => Some(lookup_group(spec)?),
+        None => entry.as_ref().map(|p| p.gid),
+    };
+    // initgroups(): the primary group plus every group listing the user, except for gid 0
+    // (systemd skips NSS for root).
+    let mut groups: Option<Vec<u32>> = match (&entry, gid) {
+        (Some(p), Some(g)) if g != 0 => {
+            let mut list = vec![g];
+            for member in db.member_gids(&p.name) {
+                if !list.contains(&member) {
+                    list.push(member);
+                }
+            }
+            Some(list)
+        }
+        _ => None,
+    };
+    if !supplementary.is_empty() {
+        let list = groups.get_or_insert_with(Vec::new);
+        for spec in supplementary {
+            let g = lookup_group(spec)?;
+            if !list.contains(&g) {
+                list.push(g);
+            }
+        }
+    }
+    Ok(Credentials {
+        user: entry.map(|p| UserEntry {
+            name: p.name,
+            uid: p.uid,
+            home: p.home,
+            shell: p.shell,
+        }),
+        gid,
+        groups,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::root::Root;
+
+    fn db() -> UserDb {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/passwd"),
+            "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\napp:x:1000:1000::/home/app:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("etc/group"),
+            "root:x:0:\nadm:x:4:app\nnogroup:x:65534:\napp:x:1000:\nextra:x:2000:\n",
+        )
+        .unwrap();
+        UserDb::load(&Root::new(dir.path()))
+    }
+
+    #[test]
+    fn user_brings_primary_and_member_groups() {
+        let c = resolve_credentials(&db(), Some("app"), None, &[]).unwrap();
+        assert_eq!(c.uid(), Some(1000));
+        assert_eq!(c.gid, Some(1000));
+        assert_eq!(c.groups, Some(vec![1000, 4]));
+        assert_eq!(c.user.unwrap().home, PathBuf::from("/home/app"));
+    }
+
+    #[test]
+    fn group_and_supplementary_groups() {
+        let extra = vec!["extra".to_string(), "4".to_string()];
+        let c = resolve_credentials(&db(), Some("nobody"), Some("adm"), &extra).unwrap();
+        assert_eq!(c.gid, Some(4));
+        assert_eq!(c.groups, Some(vec![4, 2000]));
+        let c = resolve_credentials(&db(), None, None, &extra).unwrap();
+        assert_eq!((c.gid, c.groups), (None, Some(vec![2000, 4])));
+        let c = resolve_credentials(&db(), Some("root"), None, &[]).unwrap();
+        assert_eq!((c.uid(), c.gid, c.groups), (Some(0), Some(0), None));
+        let c = resolve_credentials(&db(), Some("65534"), None, &[]).unwrap();
+        assert_eq!(c.user.unwrap().name, "nobody");
+    }
+
+    #[test]
+    fn unknown_names_fail_with_systemd_exit_codes() {
+        let e = resolve_credentials(&db(), Some("ghost"), None, &[]).unwrap_err();
+        assert_eq!(e.exit_code, 217);
+        let e = resolve_credentials(&db(), Some("4242"), None, &[]).unwrap_err();
+        assert_eq!(e.exit_code, 217);
+        let e = resolve_credentials(&db(), Some("app"), Some("ghosts"), &[]).unwrap_err();
+        assert_eq!(e.exit_code, 216);
+        let e = resolve_credentials(&db(), None, None, &["ghosts".into()]).unwrap_err();
+        assert_eq!(e.exit_code, 216);
+    }
+}

@@ -1,0 +1,172 @@
+//! `Limit*=` resource limits (systemd.exec(5) "Process Properties"): `soft:hard` or one
+//! value for both, `infinity`, byte sizes with 1024-based suffixes, time for CPU/RTTIME,
+//! and `LimitNICE=` as a nice level (`-5`) or a raw limit (`25`).
+
+use crate::unit::value::parse_timespan;
+
+/// `RLIM_INFINITY`.
+pub const INFINITY: u64 = u64::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bytes,
+    Count,
+    Seconds,
+    Usec,
+    Nice,
+}
+
+/// Every `Limit*=` setting with its resource and how its value is written.
+const LIMITS: &[(&str, libc::__rlimit_resource_t, Kind)] = &[
+    ("LimitCPU", libc::RLIMIT_CPU, Kind::Seconds),
+    ("LimitFSIZE", libc::RLIMIT_FSIZE, Kind::Bytes),
+    ("LimitDATA", libc::RLIMIT_DATA, Kind::Bytes),
+    ("LimitSTACK", libc::RLIMIT_STACK, Kind::Bytes),
+    ("LimitCORE", libc::RLIMIT_CORE, Kind::Bytes),
+    ("LimitRSS", libc::RLIMIT_RSS, Kind::Bytes),
+    ("LimitNOFILE", libc::RLIMIT_NOFILE, Kind::Count),
+    ("LimitAS", libc::RLIMIT_AS, Kind::Bytes),
+    ("LimitNPROC", libc::RLIMIT_NPROC, Kind::Count),
+    ("LimitMEMLOCK", libc::RLIMIT_MEMLOCK, Kind::Bytes),
+    ("LimitLOCKS", libc::RLIMIT_LOCKS, Kind::Count),
+    ("LimitSIGPENDING", libc::RLIMIT_SIGPENDING, Kind::Count),
+    ("LimitMSGQUEUE", libc::RLIMIT_MSGQUEUE, Kind::Bytes),
+    ("LimitNICE", libc::RLIMIT_NICE, Kind::Nice),
+    ("LimitRTPRIO", libc::RLIMIT_RTPRIO, Kind::Count),
+    ("LimitRTTIME", libc::RLIMIT_RTTIME, Kind::Usec),
+];
+
+/// The names of all `Limit*=` settings.
+pub fn setting_names() -> impl Iterator<Item = &'static str> {
+    LIMITS.iter().map(|(name, _, _)| *name)
+}
+
+/// One configured limit, ready for `setrlimit()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceLimit {
+    pub resource: libc::__rlimit_resource_t,
+    pub soft: u64,
+    pub hard: u64,
+}
+
+/// Parses the value of the `Limit*=` setting `setting`.
+pub fn parse_limit(setting: &str, value: &str) -> Result<ResourceLimit, String> {
+    let (_, resource, kind) = LIMITS
+        .iter()
+        .find(|(name, _, _)| *name == setting)
+        .ok_or_else(|| format!("Unknown resource limit {setting}"))?;
+    let (soft, hard) = match value.split_once(':') {
+        Some((s, h)) => (parse_one(s, *kind)?, parse_one(h, *kind)?),
+        None => {
+            let v = parse_one(value, *kind)?;
+            (v, v)
+        }
+    };
+    if soft > hard {
+        return Err(format!(
+            "Soft resource limit chosen higher than hard limit, ignoring: {value}"
+        ));
+    }
+    Ok(ResourceLimit {
+        resource: *resource,
+        soft,
+        hard,
+    })
+}
+
+fn parse_one(s: &str, kind: Kind) -> Result<u64, String> {
+    let s = s.trim();
+    if s == "infinity" {
+        return Ok(INFINITY);
+    }
+    let bad = || format!("Failed to parse resource value, ignoring: {s}");
+    match kind {
+        Kind::Count => s.parse::<u64>().map_err(|_| bad()),
+        Kind::Bytes => parse_size_1024(s).ok_or_else(bad),
+        Kind::Seconds => parse_timespan(s, 1_000_000)
+            .map(|usec| usec.div_ceil(1_000_000))
+            .ok_or_else(bad),
+        Kind::Usec => parse_timespan(s, 1).ok_or_else(bad),
+        Kind::Nice => {
+            if s.starts_with(['+', '-']) {
+                let nice: i64 = s.parse().map_err(|_| bad())?;
+                if !(-20..=19).contains(&nice) {
+                    return Err(bad());
+                }
+                Ok((20 - nice) as u64)
+            } else {
+                let raw: u64 = s.parse().map_err(|_| bad())?;
+                if raw > 40 {
+                    return Err(bad());
+                }
+                Ok(raw)
+            }
+        }
+    }
+}
+
+/// `parse_size()` with base 1024: `512`, `4K`, `1.5M`, `2G`, `1T`, `1P`, `1E`, optional `B`.
+pub fn parse_size_1024(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let s = s.strip_suffix('B').unwrap_or(s);
+    let (number, factor) = match s.chars().last()? {
+        'K' => (&s[..s.len() - 1], 1u64 << 10),
+        'M' => (&s[..s.len() - 1], 1 << 20),
+        'G' => (&s[..s.len() - 1], 1 << 30),
+        'T' => (&s[..s.len() - 1], 1 << 40),
+        'P' => (&s[..s.len() - 1], 1 << 50),
+        'E' => (&s[..s.len() - 1], 1 << 60),
+        _ => (s, 1),
+    };
+    let number = number.trim_end();
+    if number.is_empty() || number.starts_with('-') {
+        return None;
+    }
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    let int: u64 = int.parse().ok()?;
+    let mut total = int.checked_mul(factor)?;
+    if !frac.is_empty() {
+        let digits = frac.len().min(18) as u32;
+        let frac_value: u64 = frac[..digits as usize].parse().ok()?;
+        total =
+            total.checked_add((frac_value as u128 * factor as u128 / 10u128.pow(digits)) as u64)?;
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_sizes_and_infinity() {
+        let l = parse_limit("LimitNOFILE", "1024:4096").unwrap();
+        assert_eq!(
+            (l.resource, l.soft, l.hard),
+            (libc::RLIMIT_NOFILE, 1024, 4096)
+        );
+        let l = parse_limit("LimitCORE", "infinity").unwrap();
+        assert_eq!((l.soft, l.hard), (INFINITY, INFINITY));
+        let l = parse_limit("LimitFSIZE", "4K:1M").unwrap();
+        assert_eq!((l.soft, l.hard), (4096, 1 << 20));
+        let l = parse_limit("LimitAS", "1.5G").unwrap();
+        assert_eq!(l.soft, 3 << 29);
+        let l = parse_limit("LimitNPROC", "10:infinity").unwrap();
+        assert_eq!((l.soft, l.hard), (10, INFINITY));
+    }
+
+    #[test]
+    fn times_nice_and_errors() {
+        assert_eq!(parse_limit("LimitCPU", "1min").unwrap().soft, 60);
+        assert_eq!(parse_limit("LimitCPU", "1500ms").unwrap().soft, 2);
+        assert_eq!(parse_limit("LimitRTTIME", "1s").unwrap().soft, 1_000_000);
+        assert_eq!(parse_limit("LimitNICE", "-5").unwrap().soft, 25);
+        assert_eq!(parse_limit("LimitNICE", "+19").unwrap().soft, 1);
+        assert_eq!(parse_limit("LimitNICE", "30").unwrap().soft, 30);
+        assert!(parse_limit("LimitNICE", "41").is_err());
+        assert!(parse_limit("LimitNOFILE", "4096:1024").is_err());
+        assert!(parse_limit("LimitNOFILE", "lots").is_err());
+        assert!(parse_limit("LimitBOGUS", "1").is_err());
+        assert_eq!(setting_names().count(), 16);
+    }
+}
