@@ -9,10 +9,12 @@
 //! - [`install`]: the `[Install]` side: enable, disable, mask, presets, unit file states.
 
 pub mod error;
+pub mod exec;
 pub mod install;
 pub mod manager;
 pub mod root;
 pub mod scope;
+pub mod service;
 pub mod uid_filter;
 pub mod unit;
 pub mod users;
