@@ -9,6 +9,7 @@ mod cli;
 mod context;
 mod exit;
 mod output;
+mod units;
 mod verbs;
 
 pub use cli::Options;
