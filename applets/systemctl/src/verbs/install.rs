@@ -1,43 +1,494 @@
-//! Install-side verbs: enable, disable, reenable, mask, unmask, preset, preset-all,
-//! set-default, is-enabled, list-unit-files, link. (stub: filled in by the install work item)
+//! Install-side verbs: enable, disable, reenable, mask, unmask, link, preset, preset-all,
+//! set-default, get-default, is-enabled, list-unit-files. The work happens in
+//! `unitbox_core::install`; this module mangles arguments, redirects SysV scripts, prints
+//! systemd 252's messages and picks the exit code.
 
 use crate::context::Ctx;
-use crate::exit::{CtlError, CtlResult};
+use crate::exit::{CtlError, CtlResult, ExitStatus};
+use unitbox_core::install::changes::{ChangeLog, Errno};
+use unitbox_core::install::info::Diagnostics;
+use unitbox_core::install::list::{self, UnitFileEntry};
+use unitbox_core::install::ops::{self, Flags};
+use unitbox_core::install::preset::{self, Mode};
+use unitbox_core::install::{state, sysv, Index, UnitFileState};
+use unitbox_core::scope::ScopeKind;
+use unitbox_core::unit::UnitName;
 
-fn todo(verb: &str) -> CtlResult {
-    Err(CtlError::failure(format!("{verb}: not implemented yet")))
+const UNIT_TYPES: &[&str] = unitbox_core::unit::name::UNIT_TYPES;
+
+/// systemd's `is_locale_utf8()`, reduced to the environment: an unset locale counts as
+/// UTF-8, an explicit one only if it names UTF-8.
+fn utf8_locale() -> bool {
+    let var = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    match var {
+        None => true,
+        Some(v) => {
+            let v = v.to_ascii_lowercase();
+            v.contains("utf-8") || v.contains("utf8")
+        }
+    }
 }
 
-pub fn enable(_ctx: &Ctx) -> CtlResult {
-    todo("enable")
+fn arrow() -> &'static str {
+    if utf8_locale() {
+        "→"
+    } else {
+        "->"
+    }
 }
-pub fn disable(_ctx: &Ctx) -> CtlResult {
-    todo("disable")
+
+/// systemctl's `unit_name_mangle_with_suffix`: paths stay as they are, a missing type
+/// suffix is added, characters not allowed in unit names are `\xNN`-escaped (with a
+/// notice unless `-q`).
+fn mangle(arg: &str, suffix: &str, quiet: bool) -> String {
+    if arg.contains('/') || UnitName::parse(arg).is_ok() {
+        return arg.to_string();
+    }
+    let mut escaped = String::with_capacity(arg.len());
+    for b in arg.bytes() {
+        if b.is_ascii_alphanumeric() || b":-_.\\@".contains(&b) {
+            escaped.push(b as char);
+        } else {
+            escaped.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if escaped != arg && !quiet {
+        eprintln!(
+            "Invalid unit name \"{arg}\" escaped as \"{escaped}\" (maybe you should use systemd-escape?)."
+        );
+    }
+    let has_type = escaped
+        .rsplit_once('.')
+        .is_some_and(|(_, t)| UNIT_TYPES.contains(&t));
+    if has_type {
+        escaped
+    } else {
+        format!("{escaped}.{suffix}")
+    }
 }
-pub fn reenable(_ctx: &Ctx) -> CtlResult {
-    todo("reenable")
+
+fn mangled_args(ctx: &Ctx, suffix: &str) -> Vec<String> {
+    ctx.opts
+        .args
+        .iter()
+        .map(|a| mangle(a, suffix, ctx.opts.quiet))
+        .collect()
 }
-pub fn mask(_ctx: &Ctx) -> CtlResult {
-    todo("mask")
+
+fn flags(ctx: &Ctx) -> Flags {
+    Flags {
+        runtime: ctx.opts.runtime,
+        force: ctx.opts.force,
+    }
 }
-pub fn unmask(_ctx: &Ctx) -> CtlResult {
-    todo("unmask")
+
+/// Prints the change report and turns systemd's result into an exit status: a negative
+/// errno fails, with a generic line when no change explained it.
+fn finish(ctx: &Ctx, log: &ChangeLog, verb: &str, r: i32) -> CtlResult {
+    let (lines, printed_error) = log.report(verb, ctx.opts.quiet, arrow());
+    for line in lines {
+        eprintln!("{line}");
+    }
+    if r >= 0 {
+        return Ok(ExitStatus::SUCCESS);
+    }
+    if printed_error {
+        return Err(CtlError::failure(""));
+    }
+    Err(CtlError::failure(format!(
+        "Failed to {verb}: {}.",
+        Errno(-r).message()
+    )))
 }
-pub fn link(_ctx: &Ctx) -> CtlResult {
-    todo("link")
+
+/// `enable`/`disable`/`is-enabled` of a name with no unit file but an init script go to
+/// the SysV code (system scope only). Returns the names left for the native code, and
+/// whether any redirected `is-enabled` was enabled.
+fn redirect_sysv(ctx: &Ctx, verb: &str, names: Vec<String>) -> CtlResult<(Vec<String>, bool)> {
+    if ctx.scope.kind != ScopeKind::System {
+        return Ok((names, true));
+    }
+    let root = &ctx.scope.root;
+    let index = Index::new(&ctx.scope);
+    let mut native = Vec::new();
+    let mut any_enabled = false;
+    for name in names {
+        let script = (!name.contains('/') && !ops::unit_file_exists(&ctx.scope, &index, &name))
+            .then(|| sysv::script_for(root, &name))
+            .flatten();
+        let Some(script) = script else {
+            native.push(name);
+            continue;
+        };
+        let base = script
+            .file_name()
+            .map(|b| b.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        ctx.info(format!(
+            "{name} is not a native service, redirecting to systemd-sysv-install."
+        ));
+        match verb {
+            "is-enabled" => {
+                let enabled = sysv::is_enabled(root, &base);
+                if !ctx.opts.quiet {
+                    println!("{}", if enabled { "enabled" } else { "disabled" });
+                }
+                any_enabled |= enabled;
+            }
+            _ => sysv::set_enabled(root, &base, verb == "enable").map_err(|e| {
+                CtlError::failure(format!("Failed to {verb} {name}: {}", error_text(&e)))
+            })?,
+        }
+    }
+    Ok((native, any_enabled))
 }
-pub fn preset(_ctx: &Ctx) -> CtlResult {
-    todo("preset")
+
+fn error_text(e: &std::io::Error) -> String {
+    Errno(e.raw_os_error().unwrap_or(libc::EIO)).message()
 }
-pub fn preset_all(_ctx: &Ctx) -> CtlResult {
-    todo("preset-all")
+
+const NO_INSTALL_INFO: &str =
+    "The unit files have no installation config (WantedBy=, RequiredBy=, Also=,
+Alias= settings in the [Install] section, and DefaultInstance= for template
+units). This means they are not meant to be enabled using systemctl.
+ 
+Possible reasons for having this kind of units are:
+{B} A unit may be statically enabled by being symlinked from another unit's
+  .wants/ or .requires/ directory.
+{B} A unit's purpose may be to act as a helper for some other unit which has
+  a requirement dependency on it.
+{B} A unit may be started when needed via activation (socket, path, timer,
+  D-Bus, udev, scripted systemctl call, ...).
+{B} In case of template units, the unit is meant to be enabled with some
+  instance name specified.";
+
+fn warn_no_install_info(ctx: &Ctx) {
+    if ctx.opts.quiet || ctx.opts.no_warn {
+        return;
+    }
+    let bullet = if utf8_locale() { "•" } else { "*" };
+    eprintln!("{}", NO_INSTALL_INFO.replace("{B}", bullet));
 }
-pub fn set_default(_ctx: &Ctx) -> CtlResult {
-    todo("set-default")
+
+/// `--now`: starting (enable) or stopping (disable, mask) the units comes with the
+/// service manager. TODO: call into the manager once it exists; until then `--now` only
+/// does the file operation, as `--no-reload` would.
+fn start_units_after_enable(ctx: &Ctx, verb: &str, _names: &[String]) {
+    let _ = (ctx.opts.now, verb);
 }
-pub fn is_enabled(_ctx: &Ctx) -> CtlResult {
-    todo("is-enabled")
+
+fn enable_like(ctx: &Ctx, verb: &str) -> CtlResult {
+    let names = mangled_args(ctx, "service");
+    let (names, _) = redirect_sysv(ctx, verb, names)?;
+    if names.is_empty() {
+        return Ok(ExitStatus::SUCCESS);
+    }
+    let mut log = ChangeLog::new(&ctx.scope.root, false);
+    let r = match verb {
+        "enable" => ops::enable(&ctx.scope, &names, flags(ctx), &mut log),
+        _ => ops::reenable(&ctx.scope, &names, flags(ctx), &mut log),
+    };
+    let status = finish(ctx, &log, verb, r)?;
+    if r == 0 {
+        warn_no_install_info(ctx);
+    }
+    if ctx.opts.now {
+        start_units_after_enable(ctx, verb, &names);
+    }
+    Ok(status)
 }
-pub fn list_unit_files(_ctx: &Ctx) -> CtlResult {
-    todo("list-unit-files")
+
+pub fn enable(ctx: &Ctx) -> CtlResult {
+    enable_like(ctx, "enable")
+}
+
+pub fn reenable(ctx: &Ctx) -> CtlResult {
+    enable_like(ctx, "reenable")
+}
+
+pub fn disable(ctx: &Ctx) -> CtlResult {
+    let mut names = mangled_args(ctx, "service");
+    let mut was_path = false;
+    for n in names.iter_mut() {
+        if n.contains('/') {
+            *n = n.rsplit('/').next().unwrap_or_default().to_string();
+            was_path = true;
+        }
+    }
+    if was_path {
+        eprintln!(
+            "Warning: Can't execute disable on the unit file path. Proceeding with the unit name."
+        );
+    }
+    let (names, _) = redirect_sysv(ctx, "disable", names)?;
+    if names.is_empty() {
+        return Ok(ExitStatus::SUCCESS);
+    }
+    let mut log = ChangeLog::new(&ctx.scope.root, false);
+    let r = ops::disable(&ctx.scope, &names, flags(ctx), &mut log);
+    let status = finish(ctx, &log, "disable", r)?;
+    if ctx.opts.now {
+        start_units_after_enable(ctx, "disable", &names);
+    }
+    Ok(status)
+}
+
+pub fn mask(ctx: &Ctx) -> CtlResult {
+    let names = mangled_args(ctx, "service");
+    let mut log = ChangeLog::new(&ctx.scope.root, false);
+    let r = ops::mask(&ctx.scope, &names, flags(ctx), &mut log);
+    let status = finish(ctx, &log, "mask", r)?;
+    if ctx.opts.now {
+        start_units_after_enable(ctx, "mask", &names);
+    }
+    Ok(status)
+}
+
+pub fn unmask(ctx: &Ctx) -> CtlResult {
+    let names = mangled_args(ctx, "service");
+    let mut log = ChangeLog::new(&ctx.scope.root, false);
+    let r = ops::unmask(&ctx.scope, &names, flags(ctx), &mut log);
+    finish(ctx, &log, "unmask", r)
+}
+
+pub fn link(ctx: &Ctx) -> CtlResult {
+    let mut paths = Vec::new();
+    for name in mangled_args(ctx, "service") {
+        if name.starts_with('/') {
+            paths.push(name);
+            continue;
+        }
+        if ctx.opts.root.as_deref().is_some_and(|r| !r.is_empty()) {
+            return Err(CtlError::failure(format!(
+                "Non-absolute paths are not allowed when --root is used: {name}"
+            )));
+        }
+        if !name.contains('/') {
+            return Err(CtlError::failure(format!(
+                "Link argument does contain at least one directory separator: {name}"
+            )));
+        }
+        let cwd = std::env::current_dir().map_err(|e| {
+            CtlError::failure(format!(
+                "Failed to get current directory: {}",
+                error_text(&e)
+            ))
+        })?;
+        paths.push(cwd.join(&name).display().to_string());
+    }
+    let mut log = ChangeLog::new(&ctx.scope.root, false);
+    let r = ops::link(&ctx.scope, &paths, flags(ctx), &mut log);
+    finish(ctx, &log, "link", r)
+}
+
+fn preset_mode(ctx: &Ctx) -> CtlResult<Mode> {
+    match ctx.opts.preset_mode.as_deref() {
+        None => Ok(Mode::Full),
+        Some(m) => Mode::parse(m)
+            .ok_or_else(|| CtlError::failure(format!("Failed to parse preset mode: {m}."))),
+    }
+}
+
+pub fn preset(ctx: &Ctx) -> CtlResult {
+    let names = mangled_args(ctx, "service");
+    let mode = preset_mode(ctx)?;
+    let mut log = ChangeLog::new(&ctx.scope.root, false);
+    let r = preset::preset(&ctx.scope, &names, mode, flags(ctx), &mut log);
+    finish(ctx, &log, "preset", r)
+}
+
+pub fn preset_all(ctx: &Ctx) -> CtlResult {
+    let mode = preset_mode(ctx)?;
+    let mut log = ChangeLog::new(&ctx.scope.root, false);
+    let r = preset::preset_all(&ctx.scope, mode, flags(ctx), &mut log);
+    finish(ctx, &log, "preset", r)
+}
+
+pub fn set_default(ctx: &Ctx) -> CtlResult {
+    let name = mangle(&ctx.opts.args[0], "target", ctx.opts.quiet);
+    let mut log = ChangeLog::new(&ctx.scope.root, false);
+    let r = ops::set_default(&ctx.scope, &name, &mut log);
+    let (lines, printed_error) = log.report("set default", ctx.opts.quiet, arrow());
+    for line in lines {
+        eprintln!("{line}");
+    }
+    match r {
+        r if r >= 0 => Ok(ExitStatus::SUCCESS),
+        _ if printed_error => Err(CtlError::failure("")),
+        r => Err(CtlError::failure(format!(
+            "Failed to set default: {}.",
+            Errno(-r).message()
+        ))),
+    }
+}
+
+/// `get-default` (for the dispatcher to route here instead of `misc::get_default`).
+#[allow(dead_code)]
+pub fn get_default(ctx: &Ctx) -> CtlResult {
+    match ops::get_default(&ctx.scope) {
+        Ok(name) => {
+            println!("{name}");
+            Ok(ExitStatus::SUCCESS)
+        }
+        Err(e) => Err(CtlError::failure(format!(
+            "Failed to get default target: {}",
+            Errno(e).message()
+        ))),
+    }
+}
+
+pub fn is_enabled(ctx: &Ctx) -> CtlResult {
+    let names = mangled_args(ctx, "service");
+    // As systemd: the exit status is 0 if any unit (native or SysV) is enabled.
+    let (names, mut enabled) = redirect_sysv(ctx, "is-enabled", names)?;
+    let index = Index::new(&ctx.scope);
+    for name in &names {
+        let st = state::lookup(&ctx.scope, &index, name, Diagnostics::Print).map_err(|e| {
+            CtlError::failure(format!(
+                "Failed to get unit file state for {name}: {}",
+                Errno(e.errno()).message()
+            ))
+        })?;
+        enabled |= st.counts_as_enabled();
+        if ctx.opts.quiet {
+            continue;
+        }
+        println!("{}", st.as_str());
+        if ctx.opts.full {
+            for path in ops::installation_targets(&ctx.scope, name, ctx.opts.runtime) {
+                println!("  {}", path.display());
+            }
+        }
+    }
+    Ok(if enabled {
+        ExitStatus::SUCCESS
+    } else {
+        ExitStatus::FAILURE
+    })
+}
+
+pub fn list_unit_files(ctx: &Ctx) -> CtlResult {
+    let opts = &ctx.opts;
+    let keep = |name: &str, st: UnitFileState| {
+        let type_ok = opts.types.is_empty()
+            || name
+                .rsplit_once('.')
+                .is_some_and(|(_, t)| opts.types.iter().any(|x| x == t));
+        let state_ok = opts.states.is_empty() || opts.states.iter().any(|s| s == st.as_str());
+        type_ok && state_ok
+    };
+    let entries = list::list(&ctx.scope, &opts.args, &keep, Diagnostics::Print);
+    match opts.output.as_deref() {
+        Some("json") | Some("json-short") | Some("json-seq") | Some("json-sse") => {
+            println!("{}", json_table(&entries));
+        }
+        Some("json-pretty") => println!("{}", json_table_pretty(&entries)),
+        _ => print_table(&entries, !opts.no_legend),
+    }
+    // systemd 252 exits 1 (silently) when nothing matched.
+    Ok(if entries.is_empty() {
+        ExitStatus::FAILURE
+    } else {
+        ExitStatus::SUCCESS
+    })
+}
+
+fn preset_text(e: &UnitFileEntry) -> &'static str {
+    match e.preset {
+        Some(true) => "enabled",
+        Some(false) => "disabled",
+        None => "-",
+    }
+}
+
+fn print_table(entries: &[UnitFileEntry], legend: bool) {
+    let mut rows: Vec<[&str; 3]> = Vec::with_capacity(entries.len() + 1);
+    if legend {
+        rows.push(["UNIT FILE", "STATE", "PRESET"]);
+    }
+    for e in entries {
+        rows.push([&e.name, e.state.as_str(), preset_text(e)]);
+    }
+    let width = |col: usize| {
+        rows.iter()
+            .map(|r| r[col].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1) = (width(0), width(1));
+    let mut out = String::with_capacity(rows.len() * (w0 + w1 + 12));
+    for r in &rows {
+        out.push_str(&format!("{:<w0$} {:<w1$} {}\n", r[0], r[1], r[2]));
+    }
+    if legend {
+        out.push_str(&format!("\n{} unit files listed.\n", entries.len()));
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_fields(e: &UnitFileEntry) -> [(&'static str, String); 3] {
+    let preset = match e.preset {
+        None => "null".to_string(),
+        Some(_) => json_string(preset_text(e)),
+    };
+    [
+        ("unit_file", json_string(&e.name)),
+        ("state", json_string(e.state.as_str())),
+        ("preset", preset),
+    ]
+}
+
+/// The table as systemd's `-o json`: one array of objects keyed by the column names.
+fn json_table(entries: &[UnitFileEntry]) -> String {
+    let objects: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let fields: Vec<String> = json_fields(e)
+                .iter()
+                .map(|(k, v)| format!("\"{k}\":{v}"))
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        })
+        .collect();
+    format!("[{}]", objects.join(","))
+}
+
+fn json_table_pretty(entries: &[UnitFileEntry]) -> String {
+    if entries.is_empty() {
+        return "[]".to_string();
+    }
+    let objects: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let fields: Vec<String> = json_fields(e)
+                .iter()
+                .map(|(k, v)| format!("\t\t\"{k}\" : {v}"))
+                .collect();
+            format!("\t{{\n{}\n\t}}", fields.join(",\n"))
+        })
+        .collect();
+    format!("[\n{}\n]", objects.join(",\n"))
 }
