@@ -7,14 +7,19 @@
 //! - [`users`]: `/etc/passwd` and `/etc/group` read directly (no NSS in a scratch image);
 //!   [`uid_filter`] is the one rule deciding which system units a user-mode manager may run.
 //! - [`install`]: the `[Install]` side: enable, disable, mask, presets, unit file states.
+//! - [`state`]: the per-scope runtime state directory, unit state files, locks, liveness;
+//!   [`journal`] is the log store the supervisors write and journalctl reads.
 
 pub mod error;
 pub mod exec;
 pub mod install;
+pub mod journal;
 pub mod manager;
 pub mod root;
 pub mod scope;
+pub mod supervisor;
 pub mod service;
+pub mod state;
 pub mod uid_filter;
 pub mod unit;
 pub mod users;

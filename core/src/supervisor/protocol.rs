@@ -10,7 +10,88 @@
 //! Lines are plain text, space-separated, with free text last, so they are easy to debug
 //! with `socat`.
 
+use crate::scope::ScopeKind;
+use std::ffi::OsString;
 use std::fmt;
+use std::path::PathBuf;
+
+/// The hidden applet name a supervisor runs as: `unitbox __supervise …` (the launcher
+/// re-executes `/proc/self/exe`, so this works from the multicall binary and from a
+/// standalone applet binary alike).
+pub const SUPERVISE_APPLET: &str = "__supervise";
+
+/// What a supervisor is told on its command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchArgs {
+    pub scope: ScopeKind,
+    /// `--root=DIR`, if any.
+    pub root: Option<PathBuf>,
+    /// The unit, by its full name (instances already instantiated).
+    pub unit: String,
+    /// The inherited pipe fd for the start report; `None` for `--no-block` launches.
+    pub report_fd: Option<i32>,
+    /// An automatic restart or a plain start (a plain start resets NRestarts=).
+    pub restart: bool,
+}
+
+impl LaunchArgs {
+    /// argv after argv[0]: `__supervise --scope=… [--root=…] [--report-fd=N] [--restart] UNIT`.
+    pub fn to_args(&self) -> Vec<OsString> {
+        let scope = match &self.scope {
+            ScopeKind::System => "system".to_string(),
+            ScopeKind::User => "user".to_string(),
+            ScopeKind::Global => "global".to_string(),
+            ScopeKind::Capsule(name) => format!("capsule:{name}"),
+        };
+        let mut args: Vec<OsString> = vec![SUPERVISE_APPLET.into(), format!("--scope={scope}").into()];
+        if let Some(root) = &self.root {
+            let mut arg = OsString::from("--root=");
+            arg.push(root);
+            args.push(arg);
+        }
+        if let Some(fd) = self.report_fd {
+            args.push(format!("--report-fd={fd}").into());
+        }
+        if self.restart {
+            args.push("--restart".into());
+        }
+        args.push(self.unit.clone().into());
+        args
+    }
+
+    /// Parses what [`LaunchArgs::to_args`] wrote (argv[0] and the applet name excluded).
+    pub fn parse(args: &[OsString]) -> Option<Self> {
+        let mut parsed = LaunchArgs {
+            scope: ScopeKind::System,
+            root: None,
+            unit: String::new(),
+            report_fd: None,
+            restart: false,
+        };
+        for arg in args {
+            let text = arg.to_str()?;
+            if let Some(scope) = text.strip_prefix("--scope=") {
+                parsed.scope = match scope {
+                    "system" => ScopeKind::System,
+                    "user" => ScopeKind::User,
+                    "global" => ScopeKind::Global,
+                    other => ScopeKind::Capsule(other.strip_prefix("capsule:")?.to_string()),
+                };
+            } else if let Some(root) = text.strip_prefix("--root=") {
+                parsed.root = Some(PathBuf::from(root));
+            } else if let Some(fd) = text.strip_prefix("--report-fd=") {
+                parsed.report_fd = Some(fd.parse().ok()?);
+            } else if text == "--restart" {
+                parsed.restart = true;
+            } else if !text.starts_with('-') && parsed.unit.is_empty() {
+                parsed.unit = text.to_string();
+            } else {
+                return None;
+            }
+        }
+        (!parsed.unit.is_empty()).then_some(parsed)
+    }
+}
 
 /// How a start job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +263,14 @@ mod tests {
             assert_eq!(Reply::decode(&r.encode()), Some(r));
         }
         assert_eq!(Request::decode("kill x all"), None);
+        let launch = LaunchArgs {
+            scope: ScopeKind::Capsule("tatze".into()),
+            root: Some("/tmp/r".into()),
+            unit: "a@b.service".into(),
+            report_fd: Some(5),
+            restart: true,
+        };
+        assert_eq!(LaunchArgs::parse(&launch.to_args()[1..]), Some(launch));
         assert_eq!(StartOutcome::decode("garbage"), None);
     }
 }

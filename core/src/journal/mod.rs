@@ -1,0 +1,7 @@
+//! The journal store: one append-only text file per unit in `<state dir>/journal/`, written
+//! by the unit's supervisor ([`writer`]) and read, merged and followed by journalctl
+//! ([`reader`]). [`record`] is the line format.
+
+pub mod reader;
+pub mod record;
+pub mod writer;

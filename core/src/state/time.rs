@@ -1,0 +1,295 @@
+//! Clocks and the way systemctl prints times: `Sat 2026-11-21 20:11:30 UTC` in the local time
+//! zone, and relative times (`5min ago`) with the exact rules of systemd's
+//! `format_timestamp_relative()`. The time zone comes from `$TZ` or `/etc/localtime` through
+//! [`crate::state::tz`]; a scratch image without zoneinfo prints UTC.
+
+use crate::state::tz::TimeZone;
+
+pub const USEC_PER_SEC: u64 = 1_000_000;
+pub const USEC_PER_MINUTE: u64 = 60 * USEC_PER_SEC;
+pub const USEC_PER_HOUR: u64 = 60 * USEC_PER_MINUTE;
+pub const USEC_PER_DAY: u64 = 24 * USEC_PER_HOUR;
+pub const USEC_PER_WEEK: u64 = 7 * USEC_PER_DAY;
+/// systemd's month and year are averages (30.44 and 365.25 days).
+pub const USEC_PER_MONTH: u64 = 2_629_800 * USEC_PER_SEC;
+pub const USEC_PER_YEAR: u64 = 31_557_600 * USEC_PER_SEC;
+
+fn clock_us(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid, writable timespec; clock_gettime only writes it.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+    if rc != 0 || ts.tv_sec < 0 {
+        return 0;
+    }
+    ts.tv_sec as u64 * USEC_PER_SEC + ts.tv_nsec as u64 / 1000
+}
+
+/// µs since the epoch (CLOCK_REALTIME).
+pub fn now_realtime_us() -> u64 {
+    clock_us(libc::CLOCK_REALTIME)
+}
+
+/// µs since boot (CLOCK_MONOTONIC), the clock of `…TimestampMonotonic` properties.
+pub fn now_monotonic_us() -> u64 {
+    clock_us(libc::CLOCK_MONOTONIC)
+}
+
+/// A point in time on both clocks, as systemd records its unit timestamps. Zero means unset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DualTimestamp {
+    pub realtime: u64,
+    pub monotonic: u64,
+}
+
+impl DualTimestamp {
+    pub fn now() -> Self {
+        DualTimestamp {
+            realtime: now_realtime_us(),
+            monotonic: now_monotonic_us(),
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.realtime != 0 || self.monotonic != 0
+    }
+}
+
+/// A broken-down local time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalTime {
+    pub year: i64,
+    /// 1–12
+    pub month: u32,
+    /// 1–31
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    /// 0 = Sunday
+    pub weekday: u32,
+    pub microsecond: u32,
+    /// Seconds east of UTC.
+    pub utc_offset: i32,
+    pub zone: String,
+}
+
+pub const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+impl LocalTime {
+    pub fn from_realtime_us(us: u64, tz: &TimeZone) -> Self {
+        let secs = (us / USEC_PER_SEC) as i64;
+        let (utc_offset, zone) = tz.offset_at(secs);
+        let local = secs + utc_offset as i64;
+        let days = local.div_euclid(86_400);
+        let in_day = local.rem_euclid(86_400) as u32;
+        let (year, month, day) = civil_from_days(days);
+        LocalTime {
+            year,
+            month,
+            day,
+            hour: in_day / 3600,
+            minute: in_day / 60 % 60,
+            second: in_day % 60,
+            // 1970-01-01 was a Thursday.
+            weekday: (days + 4).rem_euclid(7) as u32,
+            microsecond: (us % USEC_PER_SEC) as u32,
+            utc_offset,
+            zone: zone.to_string(),
+        }
+    }
+
+    pub fn weekday_name(&self) -> &'static str {
+        WEEKDAYS[self.weekday as usize % 7]
+    }
+
+    pub fn month_name(&self) -> &'static str {
+        MONTHS[(self.month as usize + 11) % 12]
+    }
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's
+/// `civil_from_days`).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// (year, month, day) → days since 1970-01-01.
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `Sat 2026-11-21 20:11:30 UTC`: systemctl's format of `…Timestamp` properties and of the
+/// "since" in status. Empty for an unset (zero) timestamp, as `systemctl show` prints it.
+pub fn format_timestamp(us: u64, tz: &TimeZone) -> String {
+    if us == 0 {
+        return String::new();
+    }
+    let t = LocalTime::from_realtime_us(us, tz);
+    format!(
+        "{} {:04}-{:02}-{:02} {:02}:{:02}:{:02} {}",
+        t.weekday_name(),
+        t.year,
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+        t.zone
+    )
+}
+
+/// [`format_timestamp`] in the zone of this process (`$TZ`, `/etc/localtime`).
+pub fn format_timestamp_local(us: u64) -> String {
+    format_timestamp(us, TimeZone::local())
+}
+
+/// `5min ago`, `1h 3min left`, `2 weeks 1 day ago`: systemd's `format_timestamp_relative()`.
+pub fn format_timestamp_relative(us: u64, now_us: u64) -> String {
+    if us == 0 {
+        return String::new();
+    }
+    let (d, s) = if now_us > us {
+        (now_us - us, "ago")
+    } else {
+        (us - now_us, "left")
+    };
+    let plural = |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    if d >= USEC_PER_YEAR {
+        let years = d / USEC_PER_YEAR;
+        let months = d % USEC_PER_YEAR / USEC_PER_MONTH;
+        format!(
+            "{years} {} {months} {} {s}",
+            plural(years, "year", "years"),
+            plural(months, "month", "months")
+        )
+    } else if d >= USEC_PER_MONTH {
+        let months = d / USEC_PER_MONTH;
+        let days = d % USEC_PER_MONTH / USEC_PER_DAY;
+        format!(
+            "{months} {} {days} {} {s}",
+            plural(months, "month", "months"),
+            plural(days, "day", "days")
+        )
+    } else if d >= USEC_PER_WEEK {
+        let weeks = d / USEC_PER_WEEK;
+        let days = d % USEC_PER_WEEK / USEC_PER_DAY;
+        format!(
+            "{weeks} {} {days} {} {s}",
+            plural(weeks, "week", "weeks"),
+            plural(days, "day", "days")
+        )
+    } else if d >= 2 * USEC_PER_DAY {
+        format!("{} days {s}", d / USEC_PER_DAY)
+    } else if d >= 25 * USEC_PER_HOUR {
+        format!("1 day {}h {s}", (d - USEC_PER_DAY) / USEC_PER_HOUR)
+    } else if d >= 6 * USEC_PER_HOUR {
+        format!("{}h {s}", d / USEC_PER_HOUR)
+    } else if d >= USEC_PER_HOUR {
+        format!(
+            "{}h {}min {s}",
+            d / USEC_PER_HOUR,
+            d % USEC_PER_HOUR / USEC_PER_MINUTE
+        )
+    } else if d >= 5 * USEC_PER_MINUTE {
+        format!("{}min {s}", d / USEC_PER_MINUTE)
+    } else if d >= USEC_PER_MINUTE {
+        format!(
+            "{}min {}s {s}",
+            d / USEC_PER_MINUTE,
+            d % USEC_PER_MINUTE / USEC_PER_SEC
+        )
+    } else if d >= USEC_PER_SEC {
+        format!("{}s {s}", d / USEC_PER_SEC)
+    } else if d >= 1000 {
+        format!("{}ms {s}", d / 1000)
+    } else if d > 0 {
+        format!("{d}us {s}")
+    } else {
+        "now".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAT_2026_11_21_201130: u64 = 1_795_291_890 * USEC_PER_SEC;
+
+    #[test]
+    fn formats_like_systemctl_in_utc() {
+        let utc = TimeZone::utc();
+        assert_eq!(
+            format_timestamp(SAT_2026_11_21_201130 + 999_999, &utc),
+            "Sat 2026-11-21 20:11:30 UTC"
+        );
+        assert_eq!(format_timestamp(1, &utc), "Thu 1970-01-01 00:00:00 UTC");
+        assert_eq!(format_timestamp(0, &utc), "");
+        // 2024-02-29 is a leap day.
+        assert_eq!(
+            format_timestamp(1_709_164_800 * USEC_PER_SEC, &utc),
+            "Thu 2024-02-29 00:00:00 UTC"
+        );
+    }
+
+    #[test]
+    fn civil_conversions_agree() {
+        for days in [-800_000i64, -1, 0, 1, 19_000, 20_513, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(20_413), (2025, 11, 21));
+    }
+
+    #[test]
+    fn relative_times_follow_systemd_thresholds() {
+        let now = SAT_2026_11_21_201130;
+        let ago = |d: u64| format_timestamp_relative(now - d, now);
+        assert_eq!(ago(146 * USEC_PER_SEC), "2min 26s ago");
+        assert_eq!(ago(5 * USEC_PER_MINUTE + 59 * USEC_PER_SEC), "5min ago");
+        assert_eq!(ago(USEC_PER_HOUR + 3 * USEC_PER_MINUTE), "1h 3min ago");
+        assert_eq!(ago(7 * USEC_PER_HOUR), "7h ago");
+        assert_eq!(ago(26 * USEC_PER_HOUR), "1 day 2h ago");
+        assert_eq!(ago(3 * USEC_PER_DAY), "3 days ago");
+        assert_eq!(ago(8 * USEC_PER_DAY), "1 week 1 day ago");
+        assert_eq!(ago(2 * USEC_PER_WEEK), "2 weeks 0 days ago");
+        assert_eq!(ago(143 * USEC_PER_DAY), "4 months 21 days ago");
+        assert_eq!(ago(USEC_PER_YEAR + USEC_PER_MONTH), "1 year 1 month ago");
+        assert_eq!(ago(1500), "1ms ago");
+        assert_eq!(ago(7), "7us ago");
+        assert_eq!(ago(0), "now");
+        assert_eq!(
+            format_timestamp_relative(now + 90 * USEC_PER_SEC, now),
+            "1min 30s left"
+        );
+    }
+
+    #[test]
+    fn clocks_move_forward() {
+        let a = DualTimestamp::now();
+        let b = DualTimestamp::now();
+        assert!(a.is_set());
+        assert!(b.monotonic >= a.monotonic);
+        assert!(a.realtime > 1_600_000_000 * USEC_PER_SEC);
+    }
+}
