@@ -324,8 +324,7 @@ pub fn set_default(ctx: &Ctx) -> CtlResult {
     }
 }
 
-/// `get-default` (for the dispatcher to route here instead of `misc::get_default`).
-#[allow(dead_code)]
+/// `get-default`.
 pub fn get_default(ctx: &Ctx) -> CtlResult {
     match ops::get_default(&ctx.scope) {
         Ok(name) => {

@@ -197,20 +197,3 @@ fn default_environment(ctx: &Ctx, conf: &str) -> Vec<String> {
     }
     out
 }
-
-/// `get-default`: where `default.target` points, read from the config directories.
-pub fn get_default(ctx: &Ctx) -> CtlResult {
-    let store = ctx.store();
-    let name = unitbox_core::unit::UnitName::parse("default.target").expect("valid name");
-    let target = match store.resolve(&name) {
-        Some((resolved, _)) => resolved.to_string(),
-        None => {
-            return Err(crate::exit::CtlError::failure(
-                "Failed to get default target: No such file or directory",
-            ))
-        }
-    };
-    let _ = Path::new("/");
-    println!("{target}");
-    Ok(ExitStatus::SUCCESS)
-}

@@ -32,7 +32,7 @@ const VERBS: &[(&str, usize, Verb)] = &[
     ("preset", 1, install::preset),
     ("preset-all", 0, install::preset_all),
     ("set-default", 1, install::set_default),
-    ("get-default", 0, misc::get_default),
+    ("get-default", 0, install::get_default),
 ];
 
 pub fn dispatch(ctx: &Ctx) -> CtlResult {
