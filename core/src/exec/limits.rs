@@ -4,6 +4,12 @@
 
 use crate::unit::value::parse_timespan;
 
+/// The type `setrlimit(2)` takes for a resource: glibc declares an enum, musl an int.
+#[cfg(target_env = "gnu")]
+pub type Resource = libc::__rlimit_resource_t;
+#[cfg(not(target_env = "gnu"))]
+pub type Resource = libc::c_int;
+
 /// `RLIM_INFINITY`.
 pub const INFINITY: u64 = u64::MAX;
 
@@ -17,7 +23,7 @@ enum Kind {
 }
 
 /// Every `Limit*=` setting with its resource and how its value is written.
-const LIMITS: &[(&str, libc::__rlimit_resource_t, Kind)] = &[
+const LIMITS: &[(&str, Resource, Kind)] = &[
     ("LimitCPU", libc::RLIMIT_CPU, Kind::Seconds),
     ("LimitFSIZE", libc::RLIMIT_FSIZE, Kind::Bytes),
     ("LimitDATA", libc::RLIMIT_DATA, Kind::Bytes),
@@ -44,7 +50,7 @@ pub fn setting_names() -> impl Iterator<Item = &'static str> {
 /// One configured limit, ready for `setrlimit()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceLimit {
-    pub resource: libc::__rlimit_resource_t,
+    pub resource: Resource,
     pub soft: u64,
     pub hard: u64,
 }
