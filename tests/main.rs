@@ -3,7 +3,13 @@
 
 mod support;
 
+mod init;
 mod install;
+mod journalctl;
+mod lifecycle;
 mod loading;
 mod multicall;
+mod notify;
 mod readonly;
+mod status;
+mod supervisor;

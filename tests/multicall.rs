@@ -8,7 +8,10 @@ fn dispatches_on_argv0_and_first_argument() {
     let via_link = run_cmd(Command::new(applet("systemctl")).arg("--version"));
     let via_arg = run_cmd(Command::new(unitbox()).args(["systemctl", "--version"]));
     via_link.ok();
-    assert!(via_link.stdout.starts_with("systemd 252 (unitbox "), "{via_link:?}");
+    assert!(
+        via_link.stdout.starts_with("systemd 252 (unitbox "),
+        "{via_link:?}"
+    );
     assert_eq!(via_link, via_arg);
 }
 

@@ -12,14 +12,15 @@
 
 pub mod error;
 pub mod exec;
+pub mod init;
 pub mod install;
 pub mod journal;
 pub mod manager;
 pub mod root;
 pub mod scope;
-pub mod supervisor;
 pub mod service;
 pub mod state;
+pub mod supervisor;
 pub mod uid_filter;
 pub mod unit;
 pub mod users;

@@ -312,6 +312,34 @@ impl Scope {
         }
     }
 
+    /// The user mode of a non-root manager (unitbox as PID 1 under a plain uid, or
+    /// `--user` in such a container): besides its own user units it may run the system
+    /// units whose `User=` is its uid ([`crate::uid_filter`]). systemd's user manager has
+    /// no such thing; this is systemctl.py's user mode, which images rely on.
+    pub fn include_filtered_system_units(&self) -> bool {
+        self.kind == ScopeKind::User && self.identity.uid != 0
+    }
+
+    /// The system unit directories a user-mode manager searches after its own (lowest
+    /// priority), empty for every other scope. Only the unit store uses them; install
+    /// operations stay within the scope's own directories.
+    pub fn filtered_system_dirs(&self) -> Vec<UnitDir> {
+        if !self.include_filtered_system_units() {
+            return Vec::new();
+        }
+        let system = Scope {
+            kind: ScopeKind::System,
+            unit_dirs: Vec::new(),
+            ..self.clone()
+        };
+        let own = self.unit_dirs();
+        system
+            .default_unit_dirs()
+            .into_iter()
+            .filter(|d| !own.iter().any(|o| o.path == d.path))
+            .collect()
+    }
+
     /// Where `enable`, `mask`, `set-default` write: persistent or `--runtime`.
     pub fn config_dir(&self, runtime: bool) -> Option<PathBuf> {
         let class = if runtime {
@@ -531,6 +559,29 @@ mod tests {
         assert_eq!(s.identity.name, "c-tatze");
         assert_eq!(paths(&s)[4], "/var/lib/capsules/tatze/.config/systemd/user");
         assert_eq!(s.runtime_base(), Path::new("/run/capsules/tatze"));
+    }
+
+    #[test]
+    fn user_mode_of_a_plain_uid_appends_the_system_dirs() {
+        let s = Scope::new(ScopeKind::User, Root::host(), alice(), &user_env);
+        assert!(s.include_filtered_system_units());
+        let extra: Vec<String> = s
+            .filtered_system_dirs()
+            .iter()
+            .map(|d| d.path.display().to_string())
+            .collect();
+        assert!(extra.contains(&"/etc/systemd/system".to_string()));
+        assert!(extra.contains(&"/usr/lib/systemd/system".to_string()));
+        assert!(!paths(&s).contains(&"/etc/systemd/system".to_string()));
+        let root_user = Scope::new(
+            ScopeKind::User,
+            Root::host(),
+            Identity::root_user(),
+            &user_env,
+        );
+        assert!(root_user.filtered_system_dirs().is_empty());
+        let system = Scope::new(ScopeKind::System, Root::host(), alice(), &user_env);
+        assert!(!system.include_filtered_system_units());
     }
 
     #[test]

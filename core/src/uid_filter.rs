@@ -53,10 +53,26 @@ mod tests {
     #[test]
     fn user_by_name_or_number_must_be_the_manager() {
         let db = db();
-        assert!(system_unit_allowed(&unit("[Service]\nUser=app\n"), &db, 1000));
-        assert!(system_unit_allowed(&unit("[Service]\nUser=1000\n"), &db, 1000));
-        assert!(!system_unit_allowed(&unit("[Service]\nUser=app\n"), &db, 1001));
-        assert!(!system_unit_allowed(&unit("[Service]\nUser=nosuch\n"), &db, 1000));
+        assert!(system_unit_allowed(
+            &unit("[Service]\nUser=app\n"),
+            &db,
+            1000
+        ));
+        assert!(system_unit_allowed(
+            &unit("[Service]\nUser=1000\n"),
+            &db,
+            1000
+        ));
+        assert!(!system_unit_allowed(
+            &unit("[Service]\nUser=app\n"),
+            &db,
+            1001
+        ));
+        assert!(!system_unit_allowed(
+            &unit("[Service]\nUser=nosuch\n"),
+            &db,
+            1000
+        ));
     }
 
     #[test]
@@ -70,7 +86,11 @@ mod tests {
     #[test]
     fn units_without_user_run_as_root_and_never_pass() {
         let db = db();
-        assert!(!system_unit_allowed(&unit("[Service]\nExecStart=/bin/true\n"), &db, 1000));
+        assert!(!system_unit_allowed(
+            &unit("[Service]\nExecStart=/bin/true\n"),
+            &db,
+            1000
+        ));
         assert!(!system_unit_allowed(&unit("[Service]\nUser=\n"), &db, 1000));
     }
 }

@@ -7,7 +7,11 @@ use std::path::Path;
 type Applet = fn(Vec<OsString>) -> i32;
 
 /// Every applet this binary carries, in the order `--list` prints them.
-const APPLETS: &[(&str, Applet)] = &[("systemctl", unitbox_systemctl::main)];
+const APPLETS: &[(&str, Applet)] = &[
+    ("systemctl", unitbox_systemctl::main),
+    ("journalctl", unitbox_journalctl::main),
+    ("systemd-notify", unitbox_systemd_notify::main),
+];
 
 fn find(name: &str) -> Option<Applet> {
     APPLETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
@@ -27,6 +31,14 @@ fn main() {
 
 fn run(args: Vec<OsString>) -> i32 {
     let called_as = args.first().map(basename).unwrap_or_default();
+    // A unit's supervisor: `systemctl` re-executes /proc/self/exe under this hidden name
+    // (never listed: it is not a command for people).
+    if args
+        .get(1)
+        .is_some_and(|a| a == unitbox_core::supervisor::protocol::SUPERVISE_APPLET)
+    {
+        return unitbox_core::supervisor::main(args.into_iter().skip(1).collect());
+    }
     if let Some(applet) = find(&called_as) {
         return applet(args);
     }

@@ -31,6 +31,8 @@ pub struct ExecFlags {
     /// `!` (and `!!`, which only differs on kernels without ambient capabilities): skip
     /// only the User=/Group=/SupplementaryGroups= change.
     pub no_setuid: bool,
+    /// `!!` was written (`no_setuid` is set too): `systemctl show` reports it as `ambient`.
+    pub ambient: bool,
 }
 
 /// One command of an `Exec*=` setting.
@@ -177,6 +179,7 @@ fn parse_one_command(
         prefix_len += c.len_utf8();
         chars.next();
     }
+    flags.ambient = ambient;
     let ignore = flags.ignore_failure;
     let err = |message: String| ExecLineError {
         message: if ignore {

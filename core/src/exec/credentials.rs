@@ -3,7 +3,7 @@
 //! `get_supplementary_groups()` do.
 
 use super::exit_status::code;
-use crate::users::UserDb;
+use crate::users::{Identity, UserDb};
 use std::path::PathBuf;
 
 /// The identity a process switches to. `None` fields are left as the supervisor has them.
@@ -113,6 +113,42 @@ pub fn resolve_credentials(
     })
 }
 
+/// User mode: a manager that is not root cannot change its uid, so a unit whose `User=`
+/// is the manager itself runs without any credential change (no `setgroups`, which needs
+/// privileges, and no passwd entry required: OpenShift's arbitrary uids have none).
+///
+/// `Some(credentials)` when the manager (`manager`, not root) is asked to run a command as
+/// itself: the user entry for `$USER`/`$HOME`/`$SHELL`, and no group change. `None` when
+/// the manager is root or `User=` names someone else (then the normal resolution applies,
+/// and fails for a non-root manager as it does in systemd).
+pub fn credentials_for_self(
+    db: &UserDb,
+    manager: &Identity,
+    user: Option<&str>,
+    group: Option<&str>,
+) -> Option<Credentials> {
+    if manager.uid == 0 {
+        return None;
+    }
+    let user = user?;
+    if db.resolve_uid(user) != Some(manager.uid) {
+        return None;
+    }
+    if group.is_some_and(|g| db.resolve_gid(g) != Some(manager.gid)) {
+        return None;
+    }
+    Some(Credentials {
+        user: Some(UserEntry {
+            name: manager.name.clone(),
+            uid: manager.uid,
+            home: manager.home.clone(),
+            shell: manager.shell.clone(),
+        }),
+        gid: None,
+        groups: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +203,49 @@ mod tests {
         assert_eq!(e.exit_code, 216);
         let e = resolve_credentials(&db(), None, None, &["ghosts".into()]).unwrap_err();
         assert_eq!(e.exit_code, 216);
+    }
+}
+
+#[cfg(test)]
+mod user_mode_tests {
+    use super::*;
+    use crate::users::Passwd;
+
+    fn db() -> UserDb {
+        UserDb {
+            users: vec![Passwd {
+                name: "app".into(),
+                uid: 1000,
+                gid: 1000,
+                home: "/home/app".into(),
+                shell: "/bin/sh".into(),
+            }],
+            groups: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn self_needs_no_credential_change() {
+        let db = db();
+        let app = Identity::for_uid(&db, 1000, 1000, &|_| None);
+        let c = credentials_for_self(&db, &app, Some("app"), None).unwrap();
+        assert_eq!(c.user.as_ref().map(|u| u.uid), Some(1000));
+        assert_eq!((c.gid, c.groups), (None, None));
+        assert!(credentials_for_self(&db, &app, Some("1000"), None).is_some());
+        assert!(credentials_for_self(&db, &app, Some("www"), None).is_none());
+        assert!(credentials_for_self(&db, &app, Some("app"), Some("0")).is_none());
+        assert!(credentials_for_self(&db, &app, None, None).is_none());
+        let root = Identity::root_user();
+        assert!(credentials_for_self(&db, &root, Some("root"), None).is_none());
+    }
+
+    #[test]
+    fn an_uid_without_entry_runs_as_itself_by_number() {
+        let db = db();
+        let nobody = Identity::for_uid(&db, 1000770000, 0, &|_| None);
+        let c = credentials_for_self(&db, &nobody, Some("1000770000"), None).unwrap();
+        let user = c.user.unwrap();
+        assert_eq!((user.name.as_str(), user.uid), ("1000770000", 1000770000));
+        assert_eq!(user.home, std::path::Path::new("/"));
     }
 }

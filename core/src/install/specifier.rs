@@ -42,12 +42,20 @@ mod tests {
 
     #[test]
     fn only_install_specifiers_are_accepted() {
-        let scope = Scope::new(ScopeKind::System, Root::host(), Identity::root_user(), &|_| None);
+        let scope = Scope::new(
+            ScopeKind::System,
+            Root::host(),
+            Identity::root_user(),
+            &|_| None,
+        );
         assert_eq!(
             expand(&scope, "getty@tty1.service", "x-%i-%p.%%").as_deref(),
             Some("x-tty1-getty.%")
         );
         assert_eq!(expand(&scope, "a.service", "%t"), None);
-        assert_eq!(expand(&scope, "a.service", "100%%").as_deref(), Some("100%"));
+        assert_eq!(
+            expand(&scope, "a.service", "100%%").as_deref(),
+            Some("100%")
+        );
     }
 }

@@ -3,5 +3,7 @@
 //! hold.
 
 pub mod condition;
+pub mod executor;
+pub mod runtime;
 pub mod skip;
 pub mod transaction;

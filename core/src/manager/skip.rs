@@ -52,10 +52,20 @@ mod tests {
 
     #[test]
     fn skips_systemd_and_hardware_units_only() {
-        for skip in ["systemd-journald.service", "getty@tty1.service", "home.mount", "user.slice"] {
+        for skip in [
+            "systemd-journald.service",
+            "getty@tty1.service",
+            "home.mount",
+            "user.slice",
+        ] {
             assert!(irrelevant_in_container(skip), "{skip}");
         }
-        for keep in ["nginx.service", "multi-user.target", "sysinit.target", "dbus.service"] {
+        for keep in [
+            "nginx.service",
+            "multi-user.target",
+            "sysinit.target",
+            "dbus.service",
+        ] {
             assert!(!irrelevant_in_container(keep), "{keep}");
         }
     }

@@ -101,7 +101,10 @@ fn load_checked(store: &UnitStore, name: &str) -> Result<Unit, TransactionError>
 
 /// Plans starting `requested`. Errors only for problems of the requested units or of their
 /// required dependencies; wanted units that cannot load are dropped, as systemd does.
-pub fn plan_start(store: &UnitStore, requested: &[UnitName]) -> Result<Transaction, TransactionError> {
+pub fn plan_start(
+    store: &UnitStore,
+    requested: &[UnitName],
+) -> Result<Transaction, TransactionError> {
     let mut tx = Transaction::default();
     let mut queue: Vec<(String, Pull, Option<String>)> = requested
         .iter()
@@ -128,7 +131,10 @@ pub fn plan_start(store: &UnitStore, requested: &[UnitName]) -> Result<Transacti
             Err(err) => return Err(err),
         };
         if let (Pull::Required, Some(p)) = (pull, &parent) {
-            tx.required_by.entry(name.clone()).or_default().insert(p.clone());
+            tx.required_by
+                .entry(name.clone())
+                .or_default()
+                .insert(p.clone());
         }
         let id = unit.id.to_string();
         for key in STRONG_KEYS {
@@ -201,7 +207,8 @@ pub fn plan_stop(store: &UnitStore, requested: &[UnitName], active: &[String]) -
         for part in dependency_names(&unit, "ConsistsOf") {
             queue.push((part, Pull::Required));
         }
-        tx.members.insert(unit.id.to_string(), Member { unit, pull });
+        tx.members
+            .insert(unit.id.to_string(), Member { unit, pull });
     }
     let (waves, cycles) = order(&tx.members, true);
     tx.waves = waves;
@@ -213,8 +220,10 @@ pub fn plan_stop(store: &UnitStore, requested: &[UnitName], active: &[String]) -
 /// into waves; `reverse` gives stop order. Cycles are broken deterministically and named.
 fn order(members: &BTreeMap<String, Member>, reverse: bool) -> (Vec<Vec<String>>, Vec<String>) {
     // edges[a] = units that must be done before a (for start order).
-    let mut before: BTreeMap<&str, BTreeSet<&str>> =
-        members.keys().map(|k| (k.as_str(), BTreeSet::new())).collect();
+    let mut before: BTreeMap<&str, BTreeSet<&str>> = members
+        .keys()
+        .map(|k| (k.as_str(), BTreeSet::new()))
+        .collect();
     let mut add = |first: &str, then: &str| {
         if first == then {
             return;
@@ -235,13 +244,7 @@ fn order(members: &BTreeMap<String, Member>, reverse: bool) -> (Vec<Vec<String>>
             let pulled = ["Wants", "Requires", "BindsTo"]
                 .iter()
                 .flat_map(|k| dependency_names(&member.unit, k))
-                .chain(
-                    member
-                        .unit
-                        .dir_dependencies
-                        .iter()
-                        .map(|(_, n)| n.clone()),
-                );
+                .chain(member.unit.dir_dependencies.iter().map(|(_, n)| n.clone()));
             for dep in pulled {
                 if members
                     .get(&dep)
@@ -356,8 +359,14 @@ mod tests {
     #[test]
     fn missing_required_dependency_fails_missing_wanted_one_is_dropped() {
         let (_d, s) = store(&[
-            ("a.service", "[Unit]\nWants=ghost.service\n[Service]\nExecStart=/bin/true\n"),
-            ("b.service", "[Unit]\nRequires=ghost.service\n[Service]\nExecStart=/bin/true\n"),
+            (
+                "a.service",
+                "[Unit]\nWants=ghost.service\n[Service]\nExecStart=/bin/true\n",
+            ),
+            (
+                "b.service",
+                "[Unit]\nRequires=ghost.service\n[Service]\nExecStart=/bin/true\n",
+            ),
         ]);
         let tx = plan_start(&s, &names(&["a.service"])).unwrap();
         assert_eq!(tx.waves, vec![vec!["a.service"]]);
@@ -369,21 +378,36 @@ mod tests {
     fn targets_wait_for_what_they_want_and_systemd_units_are_skipped() {
         let (_d, s) = store(&[
             ("multi-user.target", "[Unit]\nDescription=MU\n"),
-            ("multi-user.target.wants/web.service", "->/etc/systemd/system/web.service"),
-            ("multi-user.target.wants/systemd-logind.service", "->/etc/systemd/system/systemd-logind.service"),
+            (
+                "multi-user.target.wants/web.service",
+                "->/etc/systemd/system/web.service",
+            ),
+            (
+                "multi-user.target.wants/systemd-logind.service",
+                "->/etc/systemd/system/systemd-logind.service",
+            ),
             ("systemd-logind.service", SVC),
             ("web.service", SVC),
         ]);
         let tx = plan_start(&s, &names(&["multi-user.target"])).unwrap();
-        assert_eq!(tx.waves, vec![vec!["web.service"], vec!["multi-user.target"]]);
+        assert_eq!(
+            tx.waves,
+            vec![vec!["web.service"], vec!["multi-user.target"]]
+        );
         assert!(tx.skipped.contains("systemd-logind.service"));
     }
 
     #[test]
     fn cycles_are_broken_not_fatal() {
         let (_d, s) = store(&[
-            ("a.service", "[Unit]\nWants=b.service\nAfter=b.service\n[Service]\nExecStart=/bin/true\n"),
-            ("b.service", "[Unit]\nAfter=a.service\n[Service]\nExecStart=/bin/true\n"),
+            (
+                "a.service",
+                "[Unit]\nWants=b.service\nAfter=b.service\n[Service]\nExecStart=/bin/true\n",
+            ),
+            (
+                "b.service",
+                "[Unit]\nAfter=a.service\n[Service]\nExecStart=/bin/true\n",
+            ),
         ]);
         let tx = plan_start(&s, &names(&["a.service"])).unwrap();
         assert_eq!(tx.waves.concat().len(), 2);
@@ -393,11 +417,21 @@ mod tests {
     #[test]
     fn stop_propagates_to_dependents_and_reverses_order() {
         let (_d, s) = store(&[
-            ("app.service", "[Unit]\nRequires=db.service\nAfter=db.service\n[Service]\nExecStart=/bin/true\n"),
+            (
+                "app.service",
+                "[Unit]\nRequires=db.service\nAfter=db.service\n[Service]\nExecStart=/bin/true\n",
+            ),
             ("db.service", SVC),
-            ("side.service", "[Unit]\nWants=db.service\n[Service]\nExecStart=/bin/true\n"),
+            (
+                "side.service",
+                "[Unit]\nWants=db.service\n[Service]\nExecStart=/bin/true\n",
+            ),
         ]);
-        let active = vec!["app.service".into(), "db.service".into(), "side.service".into()];
+        let active = vec![
+            "app.service".into(),
+            "db.service".into(),
+            "side.service".into(),
+        ];
         let tx = plan_stop(&s, &names(&["db.service"]), &active);
         assert_eq!(tx.waves, vec![vec!["app.service"], vec!["db.service"]]);
     }
@@ -405,7 +439,10 @@ mod tests {
     #[test]
     fn conflicts_are_collected() {
         let (_d, s) = store(&[
-            ("a.service", "[Unit]\nConflicts=b.service\n[Service]\nExecStart=/bin/true\n"),
+            (
+                "a.service",
+                "[Unit]\nConflicts=b.service\n[Service]\nExecStart=/bin/true\n",
+            ),
             ("b.service", SVC),
         ]);
         let tx = plan_start(&s, &names(&["a.service"])).unwrap();

@@ -60,6 +60,8 @@ pub struct ServiceConfig {
     pub timeout_abort: u64,
     pub runtime_max: u64,
     pub watchdog: u64,
+    /// `FileDescriptorStoreMax=`.
+    pub fd_store_max: u32,
     pub notify_access: NotifyAccess,
     pub kill: KillConfig,
     pub reload_signal: i32,
@@ -193,12 +195,26 @@ impl ServiceConfig {
         };
 
         let watchdog = time("WatchdogSec", &mut w).unwrap_or(0);
+        let fd_store_max = match last(settings, s, "FileDescriptorStoreMax") {
+            None => 0,
+            Some(e) => e.value.parse().unwrap_or_else(|_| {
+                w.push(
+                    e,
+                    format!(
+                        "Failed to parse FileDescriptorStoreMax=, ignoring: {}",
+                        e.value
+                    ),
+                );
+                0
+            }),
+        };
+        // systemd's service_add_extras(): a service that needs the notify socket gets
+        // NotifyAccess=main, even over an explicit `none`.
         let mut notify_access =
             parse_enum(settings, s, "NotifyAccess", NotifyAccess::parse, &mut w);
-        if notify_access.is_none() && (service_type.is_notify() || watchdog > 0) {
-            notify_access = Some(NotifyAccess::Main);
-        }
-        if service_type.is_notify() && notify_access == Some(NotifyAccess::None) {
+        if notify_access.unwrap_or_default() == NotifyAccess::None
+            && (service_type.is_notify() || watchdog > 0 || fd_store_max > 0)
+        {
             notify_access = Some(NotifyAccess::Main);
         }
 
@@ -280,6 +296,7 @@ impl ServiceConfig {
                 .map(zero_is_infinity)
                 .unwrap_or(USEC_INFINITY),
             watchdog,
+            fd_store_max,
             notify_access: notify_access.unwrap_or_default(),
             kill,
             reload_signal: signal("ReloadSignal", libc::SIGHUP, &mut w),

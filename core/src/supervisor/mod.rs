@@ -2,6 +2,47 @@
 //! runs its commands, watches its processes as their child subreaper, answers control
 //! requests, writes its state and journal, and restarts it as `Restart=` asks.
 //!
-//! - [`protocol`]: the start report and the control requests.
+//! - [`protocol`]: the start report and the control requests; [`client`]: launching a
+//!   supervisor and talking to it (the systemctl side).
+//! - [`run`]: the process: setup, the lifecycle loop, the panic safety net ([`main`]).
+//! - [`service`]: the supervisor's state and its primitives (transitions, the start
+//!   report, running a command, waiting for a process); [`events`]: one round of the
+//!   event loop (signals, clients, notifications, output, reaping).
+//! - [`start`]: the start job by `Type=`; [`stop`]: supervision, reload and the stop
+//!   sequence; [`restart`]: the pure rules of clean exits, `Restart=` and the start limit.
+//! - [`launch`]: one command's environment, credentials and streams; [`output`]: the
+//!   unit's pipes into the journal; [`notify`]: the sd_notify socket; [`control`]: the
+//!   control socket; [`kill`]: the unit's processes and `KillMode=`; [`pidfile`]:
+//!   `PIDFile=`.
 
+pub mod client;
+pub mod control;
+pub mod events;
+pub mod kill;
+pub mod launch;
+pub mod notify;
+pub mod output;
+pub mod pidfile;
 pub mod protocol;
+pub mod restart;
+pub mod run;
+pub mod service;
+pub mod start;
+pub mod stop;
+
+pub use run::main;
+
+/// A service configuration from unit file text, for the unit tests of this module.
+#[cfg(test)]
+pub(crate) fn test_config(text: &str) -> crate::service::ServiceConfig {
+    let (entries, _) =
+        crate::unit::syntax::parse(text, std::path::Path::new("/etc/systemd/system/t.service"));
+    let settings = crate::unit::Settings { entries };
+    let scope = crate::scope::Scope::new(
+        crate::scope::ScopeKind::System,
+        crate::root::Root::new("/nonexistent"),
+        crate::users::Identity::root_user(),
+        &|_| None,
+    );
+    crate::service::ServiceConfig::from_settings(&settings, &scope, &|s| Ok(s.to_string())).0
+}

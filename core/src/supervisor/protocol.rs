@@ -43,7 +43,8 @@ impl LaunchArgs {
             ScopeKind::Global => "global".to_string(),
             ScopeKind::Capsule(name) => format!("capsule:{name}"),
         };
-        let mut args: Vec<OsString> = vec![SUPERVISE_APPLET.into(), format!("--scope={scope}").into()];
+        let mut args: Vec<OsString> =
+            vec![SUPERVISE_APPLET.into(), format!("--scope={scope}").into()];
         if let Some(root) = &self.root {
             let mut arg = OsString::from("--root=");
             arg.push(root);
@@ -199,7 +200,9 @@ impl Request {
 pub enum Reply {
     Ok,
     /// The request failed; `result` is the Result= word or a short reason.
-    Failed { result: String },
+    Failed {
+        result: String,
+    },
 }
 
 impl Reply {
@@ -259,7 +262,12 @@ mod tests {
         ] {
             assert_eq!(Request::decode(&r.encode()), Some(r));
         }
-        for r in [Reply::Ok, Reply::Failed { result: "timeout".into() }] {
+        for r in [
+            Reply::Ok,
+            Reply::Failed {
+                result: "timeout".into(),
+            },
+        ] {
             assert_eq!(Reply::decode(&r.encode()), Some(r));
         }
         assert_eq!(Request::decode("kill x all"), None);

@@ -10,7 +10,8 @@ use super::dropin;
 use super::syntax::{self, Diagnostic};
 use super::{validate, LoadState, Settings, Unit, UnitName};
 use crate::root::{normalize, Root};
-use crate::scope::{DirClass, Scope};
+use crate::scope::{DirClass, Scope, UnitDir};
+use crate::users::UserDb;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -47,7 +48,7 @@ impl Entry {
 #[derive(Debug, Clone)]
 pub struct MapEntry {
     pub entry: Entry,
-    /// Index into `Scope::unit_dirs()` of the directory that holds it.
+    /// Index into [`UnitStore::dirs`] of the directory that holds it.
     pub dir: usize,
 }
 
@@ -55,6 +56,11 @@ pub struct MapEntry {
 /// directory), units are parsed on demand.
 pub struct UnitStore {
     scope: Scope,
+    /// The scope's unit directories, then (user mode of a plain uid) the system ones.
+    dirs: Vec<UnitDir>,
+    /// Index of the first system directory in `dirs` whose units pass the UID filter only.
+    filtered_from: usize,
+    users: OnceCell<UserDb>,
     map: BTreeMap<String, MapEntry>,
     /// Existing directories (`NAME.d`, `NAME.wants`, …) per unit directory, so drop-in
     /// lookups never touch the file system for names that have none.
@@ -67,7 +73,10 @@ impl UnitStore {
     pub fn new(scope: Scope) -> Self {
         let mut map = BTreeMap::new();
         let mut subdirs = Vec::new();
-        for (index, dir) in scope.unit_dirs().iter().enumerate() {
+        let mut dirs = scope.unit_dirs().to_vec();
+        let filtered_from = dirs.len();
+        dirs.extend(scope.filtered_system_dirs());
+        for (index, dir) in dirs.iter().enumerate() {
             let mut dirs_here = HashMap::new();
             let host_dir = scope.root.host_path(&dir.path);
             let Ok(read) = std::fs::read_dir(&host_dir) else {
@@ -92,7 +101,9 @@ impl UnitStore {
                 if !(ftype.is_file() || ftype.is_symlink()) || map.contains_key(&name) {
                     continue;
                 }
-                if let Some(entry) = classify(&scope, &logical, &name, ftype.is_symlink()) {
+                if let Some(entry) =
+                    classify(&scope.root, &dirs, &logical, &name, ftype.is_symlink())
+                {
                     map.insert(name, MapEntry { entry, dir: index });
                 }
             }
@@ -100,6 +111,9 @@ impl UnitStore {
         }
         UnitStore {
             scope,
+            dirs,
+            filtered_from,
+            users: OnceCell::new(),
             map,
             subdirs,
             names: OnceCell::new(),
@@ -120,7 +134,31 @@ impl UnitStore {
     }
 
     pub fn dir_class(&self, entry: &MapEntry) -> DirClass {
-        self.scope.unit_dirs()[entry.dir].class
+        self.dirs[entry.dir].class
+    }
+
+    /// The directories this store searches, highest priority first: the scope's own,
+    /// then the system directories of the user mode ([`Scope::filtered_system_dirs`]).
+    pub fn dirs(&self) -> &[UnitDir] {
+        &self.dirs
+    }
+
+    /// The UID filter of the user mode: why a system unit found in `entry`'s directory
+    /// may not run under this manager, or `None` when it may.
+    fn refusal(&self, entry: &MapEntry, unit: &Unit) -> Option<String> {
+        if entry.dir < self.filtered_from || unit.id.unit_type() != "service" {
+            return None;
+        }
+        let users = self.users.get_or_init(|| UserDb::load(&self.scope.root));
+        let uid = self.scope.identity.uid;
+        if crate::uid_filter::system_unit_allowed(unit, users, uid) {
+            return None;
+        }
+        let user = unit.settings.get("Service", "User").unwrap_or("root");
+        Some(format!(
+            "Unit {} is for user {user}, refusing (unitbox runs as uid {uid})",
+            unit.id
+        ))
     }
 
     /// The existing `NAME.d`-style directories of one unit directory.
@@ -330,6 +368,12 @@ impl UnitStore {
         if unit.load_state == LoadState::Loaded {
             validate::validate(&mut unit);
         }
+        if unit.load_state == LoadState::Loaded {
+            if let Some(reason) = self.refusal(found, &unit) {
+                unit.load_state = LoadState::Error;
+                unit.load_error = Some(reason);
+            }
+        }
         unit
     }
 
@@ -393,8 +437,13 @@ fn simplified_target(root: &Root, link: &Path) -> Option<PathBuf> {
 
 /// Decides what one directory entry is (`unit_file_resolve_symlink()`); `None` means
 /// systemd ignores it and a lower directory may provide the name.
-fn classify(scope: &Scope, logical: &Path, name: &str, is_symlink: bool) -> Option<Entry> {
-    let root = &scope.root;
+fn classify(
+    root: &Root,
+    dirs: &[UnitDir],
+    logical: &Path,
+    name: &str,
+    is_symlink: bool,
+) -> Option<Entry> {
     let path = logical.to_path_buf();
     if !is_symlink {
         let len = std::fs::metadata(root.host_path(logical)).ok()?.len();
@@ -405,10 +454,7 @@ fn classify(scope: &Scope, logical: &Path, name: &str, is_symlink: bool) -> Opti
         });
     }
     let target = simplified_target(root, logical)?;
-    let tail = scope
-        .unit_dirs()
-        .iter()
-        .find_map(|d| target.strip_prefix(&d.path).ok());
+    let tail = dirs.iter().find_map(|d| target.strip_prefix(&d.path).ok());
     if tail.is_none() {
         let real = root.canonicalize(logical).unwrap_or(target);
         let empty = real == Path::new("/dev/null")
@@ -473,6 +519,91 @@ mod tests {
             &|_| None,
         );
         UnitStore::new(scope)
+    }
+
+    #[test]
+    fn user_mode_sees_its_own_units_and_the_system_units_for_its_uid() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("etc/passwd", "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\nwww:x:33:33::/var/www:/bin/sh\n");
+        write(
+            "home/app/.config/systemd/user/mine.service",
+            "[Service]\nExecStart=/bin/true\n",
+        );
+        write(
+            "etc/systemd/system/byname.service",
+            "[Service]\nUser=app\nExecStart=/bin/true\n",
+        );
+        write(
+            "etc/systemd/system/bynumber.service",
+            "[Service]\nUser=1000\nExecStart=/bin/true\n",
+        );
+        write(
+            "etc/systemd/system/other.service",
+            "[Service]\nUser=www\nExecStart=/bin/true\n",
+        );
+        write(
+            "etc/systemd/system/asroot.service",
+            "[Service]\nExecStart=/bin/true\n",
+        );
+        write(
+            "usr/lib/systemd/system/multi-user.target",
+            "[Unit]\nDescription=MU\n",
+        );
+        // A user unit of the same name wins over the system one.
+        write(
+            "etc/systemd/system/mine.service",
+            "[Service]\nUser=www\nExecStart=/bin/true\n",
+        );
+        let root = Root::new(dir.path());
+        let app = Identity::for_uid(&UserDb::load(&root), 1000, 1000, &|_| None);
+        let scope = Scope::new(crate::scope::ScopeKind::User, root, app, &|_| None);
+        let s = UnitStore::new(scope);
+        let load = |n: &str| s.load(&UnitName::parse(n).unwrap());
+        for ok in [
+            "mine.service",
+            "byname.service",
+            "bynumber.service",
+            "multi-user.target",
+        ] {
+            assert_eq!(load(ok).load_state, LoadState::Loaded, "{ok}");
+        }
+        let other = load("other.service");
+        assert_eq!(other.load_state, LoadState::Error);
+        assert_eq!(
+            other.load_error.as_deref(),
+            Some("Unit other.service is for user www, refusing (unitbox runs as uid 1000)")
+        );
+        assert_eq!(
+            load("asroot.service").load_error.as_deref(),
+            Some("Unit asroot.service is for user root, refusing (unitbox runs as uid 1000)")
+        );
+    }
+
+    #[test]
+    fn user_mode_of_an_uid_without_passwd_entry_matches_by_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let etc = dir.path().join("etc/systemd/system");
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(
+            etc.join("a.service"),
+            "[Service]\nUser=1000770000\nExecStart=/x\n",
+        )
+        .unwrap();
+        let root = Root::new(dir.path());
+        let id = Identity::for_uid(&UserDb::default(), 1000770000, 0, &|_| None);
+        assert_eq!(id.home, Path::new("/"));
+        let s = UnitStore::new(Scope::new(crate::scope::ScopeKind::User, root, id, &|_| {
+            None
+        }));
+        assert!(s.load(&UnitName::parse("a.service").unwrap()).is_loaded());
+        // The system scope itself is never filtered.
+        let sys = store(dir.path());
+        assert!(sys.load(&UnitName::parse("a.service").unwrap()).is_loaded());
     }
 
     #[test]

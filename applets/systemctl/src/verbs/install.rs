@@ -172,11 +172,12 @@ fn warn_no_install_info(ctx: &Ctx) {
     eprintln!("{}", NO_INSTALL_INFO.replace("{B}", bullet));
 }
 
-/// `--now`: starting (enable) or stopping (disable, mask) the units comes with the
-/// service manager. TODO: call into the manager once it exists; until then `--now` only
-/// does the file operation, as `--no-reload` would.
-fn start_units_after_enable(ctx: &Ctx, verb: &str, _names: &[String]) {
-    let _ = (ctx.opts.now, verb);
+/// `--now`: start (enable, reenable) or stop (disable, mask) the units as well.
+fn start_units_after_enable(ctx: &Ctx, verb: &str, names: &[String]) {
+    match verb {
+        "enable" | "reenable" => super::lifecycle::start_after_install(ctx, names),
+        _ => super::lifecycle::stop_after_install(ctx, names),
+    }
 }
 
 fn enable_like(ctx: &Ctx, verb: &str) -> CtlResult {

@@ -2,10 +2,13 @@
 
 pub mod cat;
 pub mod deps;
+pub mod init;
 pub mod install;
+pub mod lifecycle;
 pub mod list;
 pub mod misc;
 pub mod show;
+pub mod status;
 
 use crate::context::Ctx;
 use crate::exit::{CtlError, CtlResult};
@@ -18,6 +21,7 @@ const VERBS: &[(&str, usize, Verb)] = &[
     ("cat", 1, cat::cat),
     ("daemon-reload", 0, cat::daemon_reload),
     ("show", 0, show::show),
+    ("status", 0, status::status),
     ("show-environment", 0, show::show_environment),
     ("list-units", 0, list::list_units),
     ("list-dependencies", 0, deps::list_dependencies),
@@ -33,6 +37,30 @@ const VERBS: &[(&str, usize, Verb)] = &[
     ("preset-all", 0, install::preset_all),
     ("set-default", 1, install::set_default),
     ("get-default", 0, install::get_default),
+    ("start", 1, lifecycle::start),
+    ("stop", 1, lifecycle::stop),
+    ("condstop", 1, lifecycle::stop),
+    ("restart", 1, lifecycle::restart),
+    ("try-restart", 1, lifecycle::try_restart),
+    ("condrestart", 1, lifecycle::try_restart),
+    ("reload", 1, lifecycle::reload),
+    ("reload-or-restart", 1, lifecycle::reload_or_restart),
+    ("try-reload-or-restart", 1, lifecycle::reload_or_try_restart),
+    ("reload-or-try-restart", 1, lifecycle::reload_or_try_restart),
+    ("force-reload", 1, lifecycle::reload_or_try_restart),
+    ("condreload", 1, lifecycle::reload_or_try_restart),
+    ("kill", 1, lifecycle::control::kill),
+    ("clean", 1, lifecycle::control::clean),
+    ("is-active", 1, lifecycle::query::is_active),
+    ("is-failed", 1, lifecycle::query::is_failed),
+    ("reset-failed", 0, lifecycle::query::reset_failed),
+    ("init", 0, init::init),
+    ("default", 0, init::default),
+    ("halt", 0, init::halt),
+    ("poweroff", 0, init::poweroff),
+    ("reboot", 0, init::reboot),
+    ("exit", 0, init::exit),
+    ("is-system-running", 0, init::is_system_running),
 ];
 
 pub fn dispatch(ctx: &Ctx) -> CtlResult {

@@ -1,147 +1,83 @@
 //! The exec and kill contexts of a service (`org.freedesktop.systemd1.Service`'s
 //! `ExecContext` and `KillContext` parts), in D-Bus order: environment, limits,
-//! credentials, sandboxing, and how the service is stopped.
+//! credentials, sandboxing, and how the service is stopped. What unitbox runs services with
+//! comes from the typed [`ExecContext`] and [`KillConfig`]; the sandboxing settings it does
+//! not apply are shown from the unit file with systemd 252's defaults.
 
-use super::format::{parse_limit, parse_mode, parse_signal, LimitUnit};
 use super::props::Props;
 use super::unit::UnitView;
-use unitbox_core::unit::value::{format_timespan, split_words, SplitOptions};
+use unitbox_core::exec::context::{ExecContext, WorkingDirectory};
+use unitbox_core::exec::dirs::DirKind;
+use unitbox_core::service::types::KillConfig;
+use unitbox_core::unit::value::format_timespan;
 
-/// Resource limits: (property, setting kind, libc resource).
-const LIMITS: [(&str, &str, LimitUnit, i32); 16] = [
-    (
-        "LimitCPU",
-        "LimitCPUSoft",
-        LimitUnit::Seconds,
-        libc::RLIMIT_CPU as i32,
-    ),
-    (
-        "LimitFSIZE",
-        "LimitFSIZESoft",
-        LimitUnit::Bytes,
-        libc::RLIMIT_FSIZE as i32,
-    ),
-    (
-        "LimitDATA",
-        "LimitDATASoft",
-        LimitUnit::Bytes,
-        libc::RLIMIT_DATA as i32,
-    ),
-    (
-        "LimitSTACK",
-        "LimitSTACKSoft",
-        LimitUnit::Bytes,
-        libc::RLIMIT_STACK as i32,
-    ),
-    (
-        "LimitCORE",
-        "LimitCORESoft",
-        LimitUnit::Bytes,
-        libc::RLIMIT_CORE as i32,
-    ),
-    (
-        "LimitRSS",
-        "LimitRSSSoft",
-        LimitUnit::Bytes,
-        libc::RLIMIT_RSS as i32,
-    ),
-    (
-        "LimitNOFILE",
-        "LimitNOFILESoft",
-        LimitUnit::Count,
-        libc::RLIMIT_NOFILE as i32,
-    ),
-    (
-        "LimitAS",
-        "LimitASSoft",
-        LimitUnit::Bytes,
-        libc::RLIMIT_AS as i32,
-    ),
-    (
-        "LimitNPROC",
-        "LimitNPROCSoft",
-        LimitUnit::Count,
-        libc::RLIMIT_NPROC as i32,
-    ),
-    (
-        "LimitMEMLOCK",
-        "LimitMEMLOCKSoft",
-        LimitUnit::Bytes,
-        libc::RLIMIT_MEMLOCK as i32,
-    ),
-    (
-        "LimitLOCKS",
-        "LimitLOCKSSoft",
-        LimitUnit::Count,
-        libc::RLIMIT_LOCKS as i32,
-    ),
+/// Resource limits: (property, soft property, resource), in D-Bus order.
+const LIMITS: [(&str, &str, unitbox_core::exec::limits::Resource); 16] = [
+    ("LimitCPU", "LimitCPUSoft", libc::RLIMIT_CPU),
+    ("LimitFSIZE", "LimitFSIZESoft", libc::RLIMIT_FSIZE),
+    ("LimitDATA", "LimitDATASoft", libc::RLIMIT_DATA),
+    ("LimitSTACK", "LimitSTACKSoft", libc::RLIMIT_STACK),
+    ("LimitCORE", "LimitCORESoft", libc::RLIMIT_CORE),
+    ("LimitRSS", "LimitRSSSoft", libc::RLIMIT_RSS),
+    ("LimitNOFILE", "LimitNOFILESoft", libc::RLIMIT_NOFILE),
+    ("LimitAS", "LimitASSoft", libc::RLIMIT_AS),
+    ("LimitNPROC", "LimitNPROCSoft", libc::RLIMIT_NPROC),
+    ("LimitMEMLOCK", "LimitMEMLOCKSoft", libc::RLIMIT_MEMLOCK),
+    ("LimitLOCKS", "LimitLOCKSSoft", libc::RLIMIT_LOCKS),
     (
         "LimitSIGPENDING",
         "LimitSIGPENDINGSoft",
-        LimitUnit::Count,
-        libc::RLIMIT_SIGPENDING as i32,
+        libc::RLIMIT_SIGPENDING,
     ),
-    (
-        "LimitMSGQUEUE",
-        "LimitMSGQUEUESoft",
-        LimitUnit::Bytes,
-        libc::RLIMIT_MSGQUEUE as i32,
-    ),
-    (
-        "LimitNICE",
-        "LimitNICESoft",
-        LimitUnit::Nice,
-        libc::RLIMIT_NICE as i32,
-    ),
-    (
-        "LimitRTPRIO",
-        "LimitRTPRIOSoft",
-        LimitUnit::Count,
-        libc::RLIMIT_RTPRIO as i32,
-    ),
-    (
-        "LimitRTTIME",
-        "LimitRTTIMESoft",
-        LimitUnit::Micros,
-        libc::RLIMIT_RTTIME as i32,
-    ),
+    ("LimitMSGQUEUE", "LimitMSGQUEUESoft", libc::RLIMIT_MSGQUEUE),
+    ("LimitNICE", "LimitNICESoft", libc::RLIMIT_NICE),
+    ("LimitRTPRIO", "LimitRTPRIOSoft", libc::RLIMIT_RTPRIO),
+    ("LimitRTTIME", "LimitRTTIMESoft", libc::RLIMIT_RTTIME),
 ];
 
 /// systemd resets the soft `RLIMIT_NOFILE` of services to the `select()`-safe value.
 const NOFILE_SOFT_DEFAULT: u64 = 1024;
 
-impl UnitView<'_> {
-    fn signal(&self, key: &str, default: i32) -> i32 {
-        self.svc(key).and_then(parse_signal).unwrap_or(default)
-    }
+/// `LOG_DAEMON`, the facility of services' log lines.
+const SYSLOG_FACILITY_DAEMON: u8 = 3;
 
-    /// `Environment=` assignments: later values of a name replace earlier ones in place.
-    fn environment(&self) -> Vec<String> {
-        let mut env: Vec<String> = Vec::new();
-        let opts = SplitOptions {
-            c_unescape: true,
-            relax: false,
-        };
-        for value in self.unit.settings.get_list("Service", "Environment") {
-            for word in split_words(&self.spec(value), opts).unwrap_or_default() {
-                let Some((name, _)) = word.split_once('=') else {
-                    continue;
-                };
-                if !valid_env_name(name) {
-                    continue;
-                }
-                match env
-                    .iter_mut()
-                    .find(|e| e.split_once('=').map(|(n, _)| n) == Some(name))
-                {
-                    Some(slot) => *slot = word,
-                    None => env.push(word),
-                }
-            }
+/// The limit a service gets: its setting, else what it inherits from the supervisor
+/// (systemd: PID 1), with the soft `NOFILE` lowered as systemd does.
+fn limit(exec: &ExecContext, resource: unitbox_core::exec::limits::Resource) -> (u64, u64) {
+    if let Some(l) = exec.limits.iter().find(|l| l.resource == resource) {
+        return (l.soft, l.hard);
+    }
+    let mut lim = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    unsafe { libc::getrlimit(resource, &mut lim) };
+    let (mut soft, hard) = (lim.rlim_cur, lim.rlim_max);
+    if resource == libc::RLIMIT_NOFILE {
+        soft = soft.min(NOFILE_SOFT_DEFAULT).min(hard);
+    }
+    (soft, hard)
+}
+
+/// `Environment=` as the bus reports it: a later assignment of a name replaces the
+/// earlier one in place.
+fn environment(exec: &ExecContext) -> Vec<String> {
+    let mut env: Vec<(&str, &str)> = Vec::new();
+    for (name, value) in &exec.environment {
+        match env.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => env.push((name, value)),
         }
-        env
     }
+    env.into_iter().map(|(n, v)| format!("{n}={v}")).collect()
+}
 
+fn mode(m: u32) -> String {
+    format!("{m:04o}")
+}
+
+impl UnitView<'_> {
     fn words(&self, key: &str) -> Vec<String> {
         self.unit
             .settings
@@ -151,65 +87,44 @@ impl UnitView<'_> {
             .collect()
     }
 
-    /// `WorkingDirectory=` as the bus reports it: `~` for the home, `!` for `-` (missing
-    /// is fine).
-    fn working_directory(&self) -> String {
-        let wd = self.svc_path("WorkingDirectory");
-        if wd.is_empty() {
-            return wd;
-        }
-        match wd.strip_prefix('-') {
-            Some(rest) => format!("!{rest}"),
-            None => wd,
-        }
-    }
-
-    fn limit(&self, key: &str, kind: LimitUnit, resource: i32) -> (u64, u64) {
-        if let Some((soft, hard)) = self.svc(key).and_then(|v| parse_limit(v, kind)) {
-            return (soft, hard);
-        }
-        // Services inherit the supervisor's limits (systemd: PID 1's).
-        let mut lim = libc::rlimit {
-            rlim_cur: libc::RLIM_INFINITY,
-            rlim_max: libc::RLIM_INFINITY,
+    /// `WorkingDirectory=` as the bus reports it: `~` for the home, `!` when a missing
+    /// directory is fine; a user manager's services default to `!` + the user's home.
+    fn working_directory(&self, exec: &ExecContext) -> String {
+        let scope = self.store.scope();
+        let (dir, optional) = match &exec.working_directory {
+            None => return String::new(),
+            Some(WorkingDirectory::Home) if self.svc("WorkingDirectory").is_none() => {
+                (scope.identity.home.display().to_string(), true)
+            }
+            Some(WorkingDirectory::Home) => ("~".to_string(), exec.working_directory_optional),
+            Some(WorkingDirectory::Path(p)) => {
+                (p.display().to_string(), exec.working_directory_optional)
+            }
         };
-        // SAFETY: getrlimit writes into the struct we own.
-        unsafe { libc::getrlimit(resource as _, &mut lim) };
-        let (mut soft, hard) = (lim.rlim_cur, lim.rlim_max);
-        if resource == libc::RLIMIT_NOFILE as i32 {
-            soft = soft.min(NOFILE_SOFT_DEFAULT).min(hard);
+        if optional {
+            format!("!{dir}")
+        } else {
+            dir
         }
-        (soft, hard)
     }
 
-    fn mode(&self, key: &str, default: u32) -> String {
-        format!(
-            "{:04o}",
-            self.svc(key).and_then(parse_mode).unwrap_or(default)
-        )
-    }
-
-    pub(super) fn exec_context_props(&self, p: &mut Props) {
-        let settings = &self.unit.settings;
-        let dynamic_user = self.svc_bool("DynamicUser", false);
-        p.list("Environment", self.environment());
-        let env_files: Vec<String> = settings
-            .get_list("Service", "EnvironmentFile")
+    pub(super) fn exec_context_props(&self, p: &mut Props, exec: &ExecContext) {
+        let dynamic_user = exec.dynamic_user;
+        p.list("Environment", environment(exec));
+        let env_files: Vec<String> = exec
+            .environment_files
             .iter()
-            .map(|v| {
-                let v = self.spec(v);
-                match v.strip_prefix('-') {
-                    Some(path) => format!("{path} (ignore_errors=yes)"),
-                    None => format!("{v} (ignore_errors=no)"),
-                }
+            .map(|f| {
+                let ignore = if f.optional { "yes" } else { "no" };
+                format!("{} (ignore_errors={ignore})", f.path.display())
             })
             .collect();
         p.lines("EnvironmentFiles", env_files);
-        p.list("PassEnvironment", self.words("PassEnvironment"));
-        p.list("UnsetEnvironment", self.words("UnsetEnvironment"));
-        p.text("UMask", self.mode("UMask", 0o022));
-        for (hard_name, soft_name, kind, resource) in LIMITS {
-            let (soft, hard) = self.limit(hard_name, kind, resource);
+        p.list("PassEnvironment", exec.pass_environment.iter().cloned());
+        p.list("UnsetEnvironment", exec.unset_environment.iter().cloned());
+        p.text("UMask", mode(exec.umask));
+        for (hard_name, soft_name, resource) in LIMITS {
+            let (soft, hard) = limit(exec, resource);
             let show = |v: u64| {
                 if v == u64::MAX {
                     "infinity".to_string()
@@ -220,15 +135,21 @@ impl UnitView<'_> {
             p.text(hard_name, show(hard));
             p.text(soft_name, show(soft));
         }
-        p.text("WorkingDirectory", self.working_directory());
-        p.text("RootDirectory", self.svc_path("RootDirectory"));
+        p.text("WorkingDirectory", self.working_directory(exec));
+        p.text(
+            "RootDirectory",
+            exec.root_directory
+                .as_ref()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+        );
         p.text("RootImage", self.svc_path("RootImage"));
         p.text(
             "OOMScoreAdjust",
             self.svc_word("OOMScoreAdjust", &current_oom_score_adjust()),
         );
         p.text("CoredumpFilter", "0x33");
-        p.text("Nice", self.svc_word("Nice", "0"));
+        p.text("Nice", exec.nice.unwrap_or(0).to_string());
         p.text("IOSchedulingClass", "2");
         p.text(
             "IOSchedulingPriority",
@@ -247,39 +168,42 @@ impl UnitView<'_> {
             self.svc_bool("CPUSchedulingResetOnFork", false),
         );
         p.yes_no("NonBlocking", self.svc_bool("NonBlocking", false));
-        let stdin = self.svc_word("StandardInput", "null");
-        let stdout_default = if stdin.starts_with("tty") {
-            "inherit"
+        p.text("StandardInput", exec.standard_input.as_string());
+        p.text("StandardOutput", exec.standard_output.as_string());
+        p.text("StandardError", exec.standard_error.as_string());
+        // The bus reports TTYPath= only when set; unset, services use /dev/console.
+        let tty = if self.svc("TTYPath").is_some() {
+            exec.tty_path.display().to_string()
         } else {
-            "journal"
+            String::new()
         };
-        p.text("StandardInput", stdin.clone());
-        p.text(
-            "StandardOutput",
-            self.svc_word("StandardOutput", stdout_default),
-        );
-        p.text("StandardError", self.svc_word("StandardError", "inherit"));
-        p.text("TTYPath", self.svc_path("TTYPath"));
+        p.text("TTYPath", tty);
         for name in ["TTYReset", "TTYVHangup", "TTYVTDisallocate"] {
             p.yes_no(name, self.svc_bool(name, false));
         }
-        p.text("SyslogIdentifier", self.svc_path("SyslogIdentifier"));
-        p.text("SyslogPriority", "30");
-        p.yes_no(
-            "SyslogLevelPrefix",
-            self.svc_bool("SyslogLevelPrefix", true),
+        p.text(
+            "SyslogIdentifier",
+            exec.syslog_identifier.clone().unwrap_or_default(),
         );
-        p.text("SyslogLevel", "6");
-        p.text("SyslogFacility", "3");
+        p.text(
+            "SyslogPriority",
+            ((SYSLOG_FACILITY_DAEMON << 3) | exec.syslog_level).to_string(),
+        );
+        p.yes_no("SyslogLevelPrefix", exec.syslog_level_prefix);
+        p.text("SyslogLevel", exec.syslog_level.to_string());
+        p.text("SyslogFacility", SYSLOG_FACILITY_DAEMON.to_string());
         p.text("LogLevelMax", "-1");
         p.text("LogRateLimitIntervalUSec", "0");
         p.text("LogRateLimitBurst", "0");
         p.text("SecureBits", "0");
-        p.text("User", self.svc_path("User"));
-        p.text("Group", self.svc_path("Group"));
+        p.text("User", exec.user.clone().unwrap_or_default());
+        p.text("Group", exec.group.clone().unwrap_or_default());
         p.yes_no("DynamicUser", dynamic_user);
         p.yes_no("RemoveIPC", self.svc_bool("RemoveIPC", dynamic_user));
-        p.list("SupplementaryGroups", self.words("SupplementaryGroups"));
+        p.list(
+            "SupplementaryGroups",
+            exec.supplementary_groups.iter().cloned(),
+        );
         p.text("PAMName", self.svc_path("PAMName"));
         for name in ["ReadWritePaths", "ReadOnlyPaths", "InaccessiblePaths"] {
             p.list(name, self.words(name));
@@ -315,7 +239,7 @@ impl UnitView<'_> {
         p.yes_no("SameProcessGroup", self.svc_bool("SameProcessGroup", false));
         p.text("UtmpIdentifier", self.svc_path("UtmpIdentifier"));
         p.text("UtmpMode", self.svc_word("UtmpMode", "init"));
-        p.yes_no("IgnoreSIGPIPE", self.svc_bool("IgnoreSIGPIPE", true));
+        p.yes_no("IgnoreSIGPIPE", exec.ignore_sigpipe);
         p.yes_no(
             "NoNewPrivileges",
             self.svc_bool("NoNewPrivileges", dynamic_user),
@@ -324,17 +248,28 @@ impl UnitView<'_> {
         p.yes_no("LockPersonality", self.svc_bool("LockPersonality", false));
         p.text(
             "RuntimeDirectoryPreserve",
-            bool_or_word(self.svc("RuntimeDirectoryPreserve"), "no"),
+            exec.directories.runtime_preserve.as_str(),
         );
-        for (mode, dirs) in [
-            ("RuntimeDirectoryMode", "RuntimeDirectory"),
-            ("StateDirectoryMode", "StateDirectory"),
-            ("CacheDirectoryMode", "CacheDirectory"),
-            ("LogsDirectoryMode", "LogsDirectory"),
-            ("ConfigurationDirectoryMode", "ConfigurationDirectory"),
+        for kind in [
+            DirKind::Runtime,
+            DirKind::State,
+            DirKind::Cache,
+            DirKind::Logs,
+            DirKind::Configuration,
         ] {
-            p.text(mode, self.mode(mode, 0o755));
-            p.list(dirs, self.words(dirs));
+            let set = exec.directories.get(kind);
+            let mode_name = match kind {
+                DirKind::Runtime => "RuntimeDirectoryMode",
+                DirKind::State => "StateDirectoryMode",
+                DirKind::Cache => "CacheDirectoryMode",
+                DirKind::Logs => "LogsDirectoryMode",
+                DirKind::Configuration => "ConfigurationDirectoryMode",
+            };
+            p.text(mode_name, mode(set.mode));
+            p.list(
+                kind.setting(),
+                set.paths.iter().map(|d| d.display().to_string()),
+            );
         }
         p.text(
             "TimeoutCleanUSec",
@@ -361,24 +296,14 @@ impl UnitView<'_> {
         p.yes_no("ProtectHostname", self.svc_bool("ProtectHostname", false));
     }
 
-    pub(super) fn kill_props(&self, p: &mut Props) {
-        let kill_signal = self.signal("KillSignal", libc::SIGTERM);
-        p.text("KillMode", self.svc_word("KillMode", "control-group"));
-        p.text("KillSignal", kill_signal.to_string());
-        p.text(
-            "RestartKillSignal",
-            self.signal("RestartKillSignal", kill_signal).to_string(),
-        );
-        p.text(
-            "FinalKillSignal",
-            self.signal("FinalKillSignal", libc::SIGKILL).to_string(),
-        );
-        p.yes_no("SendSIGKILL", self.svc_bool("SendSIGKILL", true));
-        p.yes_no("SendSIGHUP", self.svc_bool("SendSIGHUP", false));
-        p.text(
-            "WatchdogSignal",
-            self.signal("WatchdogSignal", libc::SIGABRT).to_string(),
-        );
+    pub(super) fn kill_props(&self, p: &mut Props, kill: &KillConfig) {
+        p.text("KillMode", kill.mode.as_str());
+        p.text("KillSignal", kill.signal.to_string());
+        p.text("RestartKillSignal", kill.restart_signal.to_string());
+        p.text("FinalKillSignal", kill.final_signal.to_string());
+        p.yes_no("SendSIGKILL", kill.send_sigkill);
+        p.yes_no("SendSIGHUP", kill.send_sighup);
+        p.text("WatchdogSignal", kill.watchdog_signal.to_string());
     }
 }
 
@@ -392,14 +317,6 @@ fn bool_or_word(value: Option<&str>, default: &str) -> String {
             None => v.to_string(),
         },
     }
-}
-
-fn valid_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// What a spawned service inherits when `OOMScoreAdjust=` is unset.

@@ -1,8 +1,8 @@
-//! Value formats of `systemctl show`: shell quoting of list items, timestamps, and the
-//! parsers for settings whose D-Bus form differs from the unit file's (signals, limits,
-//! sizes, modes).
+//! Value formats of `systemctl show`: shell quoting of list items, timestamps, and byte
+//! sizes of the cgroup settings.
 
-use unitbox_core::unit::value::{parse_timespan, USEC_INFINITY};
+use unitbox_core::state::time::format_timestamp_local;
+use unitbox_core::unit::value::USEC_INFINITY;
 
 /// systemd's `shell_maybe_quote()` with `"…"`: items with whitespace, control characters
 /// or shell specials are quoted, `"`, `\`, `` ` `` and `$` backslash-escaped inside.
@@ -51,93 +51,10 @@ fn quote(s: &str, posix: bool) -> String {
 
 /// `FORMAT_TIMESTAMP()`: `Thu 2024-05-02 10:11:12 UTC` in local time; empty for 0.
 pub fn timestamp(usec: u64) -> String {
-    if usec == 0 || usec == USEC_INFINITY {
+    if usec == USEC_INFINITY {
         return String::new();
     }
-    let secs = (usec / 1_000_000) as libc::time_t;
-    // SAFETY: localtime_r fills the tm we own; tm_zone points to static tz data.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    if unsafe { libc::localtime_r(&secs, &mut tm) }.is_null() {
-        return String::new();
-    }
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    let zone = if tm.tm_zone.is_null() {
-        String::new()
-    } else {
-        unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
-            .to_string_lossy()
-            .into_owned()
-    };
-    format!(
-        "{} {:04}-{:02}-{:02} {:02}:{:02}:{:02} {}",
-        DAYS.get(tm.tm_wday as usize).unwrap_or(&"???"),
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        zone
-    )
-}
-
-/// A signal setting (`SIGTERM`, `TERM`, `15`, `RTMIN+3`) as its number.
-pub fn parse_signal(s: &str) -> Option<i32> {
-    if let Ok(n) = s.parse::<i32>() {
-        return (1..=64).contains(&n).then_some(n);
-    }
-    let name = s.strip_prefix("SIG").unwrap_or(s);
-    let rt = |base: i32, off: &str| -> Option<i32> {
-        let n = if off.is_empty() { 0 } else { off.parse().ok()? };
-        let v = base + n;
-        (libc::SIGRTMIN()..=libc::SIGRTMAX())
-            .contains(&v)
-            .then_some(v)
-    };
-    if let Some(off) = name.strip_prefix("RTMIN") {
-        return rt(libc::SIGRTMIN(), off.trim_start_matches('+'));
-    }
-    if let Some(off) = name.strip_prefix("RTMAX") {
-        let off = off.strip_prefix('-')?;
-        let n: i32 = off.parse().ok()?;
-        return rt(libc::SIGRTMAX() - n, "");
-    }
-    const NAMES: &[(&str, i32)] = &[
-        ("HUP", libc::SIGHUP),
-        ("INT", libc::SIGINT),
-        ("QUIT", libc::SIGQUIT),
-        ("ILL", libc::SIGILL),
-        ("TRAP", libc::SIGTRAP),
-        ("ABRT", libc::SIGABRT),
-        ("IOT", libc::SIGABRT),
-        ("BUS", libc::SIGBUS),
-        ("FPE", libc::SIGFPE),
-        ("KILL", libc::SIGKILL),
-        ("USR1", libc::SIGUSR1),
-        ("SEGV", libc::SIGSEGV),
-        ("USR2", libc::SIGUSR2),
-        ("PIPE", libc::SIGPIPE),
-        ("ALRM", libc::SIGALRM),
-        ("TERM", libc::SIGTERM),
-        ("STKFLT", libc::SIGSTKFLT),
-        ("CHLD", libc::SIGCHLD),
-        ("CONT", libc::SIGCONT),
-        ("STOP", libc::SIGSTOP),
-        ("TSTP", libc::SIGTSTP),
-        ("TTIN", libc::SIGTTIN),
-        ("TTOU", libc::SIGTTOU),
-        ("URG", libc::SIGURG),
-        ("XCPU", libc::SIGXCPU),
-        ("XFSZ", libc::SIGXFSZ),
-        ("VTALRM", libc::SIGVTALRM),
-        ("PROF", libc::SIGPROF),
-        ("WINCH", libc::SIGWINCH),
-        ("IO", libc::SIGIO),
-        ("POLL", libc::SIGIO),
-        ("PWR", libc::SIGPWR),
-        ("SYS", libc::SIGSYS),
-    ];
-    NAMES.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
+    format_timestamp_local(usec)
 }
 
 /// A byte size (`512`, `4K`, `1.5G`, `infinity`) with 1024-based suffixes.
@@ -165,53 +82,6 @@ pub fn parse_size(s: &str) -> Option<u64> {
     (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
-/// What a resource limit is measured in, for parsing its setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitUnit {
-    Count,
-    Bytes,
-    /// `LimitCPU=`: seconds.
-    Seconds,
-    /// `LimitRTTIME=`: microseconds.
-    Micros,
-    /// `LimitNICE=`: a nice level (`-20…19`) or a raw rlimit value (`+N`).
-    Nice,
-}
-
-/// Parses `LimitX=` (`soft:hard` or one value for both) into (soft, hard) as rlimit values.
-pub fn parse_limit(s: &str, unit: LimitUnit) -> Option<(u64, u64)> {
-    let one = |v: &str| -> Option<u64> {
-        let v = v.trim();
-        if v == "infinity" {
-            return Some(u64::MAX);
-        }
-        match unit {
-            LimitUnit::Count => v.parse().ok(),
-            LimitUnit::Bytes => parse_size(v),
-            LimitUnit::Seconds => parse_timespan(v, 1_000_000).map(|us| us.div_ceil(1_000_000)),
-            LimitUnit::Micros => parse_timespan(v, 1),
-            LimitUnit::Nice => {
-                if let Some(raw) = v.strip_prefix('+') {
-                    return raw.parse().ok();
-                }
-                let nice: i64 = v.parse().ok()?;
-                (-20..=19).contains(&nice).then(|| (20 - nice) as u64)
-            }
-        }
-    };
-    match s.split_once(':') {
-        Some((soft, hard)) => Some((one(soft)?, one(hard)?)),
-        None => one(s).map(|v| (v, v)),
-    }
-}
-
-/// An octal mode setting (`0022`, `022`) as its number, at most `0o7777`.
-pub fn parse_mode(s: &str) -> Option<u32> {
-    u32::from_str_radix(s.trim(), 8)
-        .ok()
-        .filter(|&m| m <= 0o7777)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,33 +98,10 @@ mod tests {
     }
 
     #[test]
-    fn signals_by_name_and_number() {
-        assert_eq!(parse_signal("SIGTERM"), Some(15));
-        assert_eq!(parse_signal("HUP"), Some(1));
-        assert_eq!(parse_signal("9"), Some(9));
-        assert_eq!(parse_signal("RTMIN+1"), Some(libc::SIGRTMIN() + 1));
-        assert_eq!(parse_signal("SIGBOGUS"), None);
-    }
-
-    #[test]
-    fn limits_sizes_and_modes() {
-        assert_eq!(
-            parse_limit("1024:4096", LimitUnit::Count),
-            Some((1024, 4096))
-        );
-        assert_eq!(
-            parse_limit("infinity", LimitUnit::Count),
-            Some((u64::MAX, u64::MAX))
-        );
-        assert_eq!(
-            parse_limit("8M", LimitUnit::Bytes),
-            Some((8 << 20, 8 << 20))
-        );
-        assert_eq!(parse_limit("1min", LimitUnit::Seconds), Some((60, 60)));
-        assert_eq!(parse_limit("10", LimitUnit::Nice), Some((10, 10)));
+    fn sizes_and_timestamps() {
         assert_eq!(parse_size("1.5K"), Some(1536));
-        assert_eq!(parse_mode("0027"), Some(0o27));
-        assert_eq!(parse_mode("9"), None);
+        assert_eq!(parse_size("infinity"), Some(u64::MAX));
+        assert_eq!(parse_size("1Q"), None);
         assert_eq!(timestamp(0), "");
     }
 }

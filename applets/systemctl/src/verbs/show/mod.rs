@@ -17,7 +17,7 @@ mod manager;
 mod props;
 pub mod runtime;
 mod service;
-mod unit;
+pub mod unit;
 
 pub use crate::verbs::misc::show_environment;
 

@@ -1,27 +1,20 @@
 //! The `org.freedesktop.systemd1.Service` interface of a service unit, in D-Bus order:
 //! the service's own settings and its cgroup (the exec and kill contexts that follow are
-//! in [`super::context`]), with systemd 252's defaults and the runtime state.
+//! in [`super::context`]), with the runtime state. The service settings and their defaults
+//! come from [`ServiceConfig`], the one typed reading of `[Service]` that the supervisor
+//! runs on too; settings it does not model (cgroup limits, sandboxing, failure modes) are
+//! shown from the unit file with systemd 252's defaults.
 
-use super::exec::ExecCommand;
+use super::exec::ExecLine;
 use super::format::parse_size;
 use super::props::Props;
 use super::unit::UnitView;
+use unitbox_core::exec::command::ExecCommand;
 use unitbox_core::scope::ScopeKind;
+use unitbox_core::service::ServiceConfig;
 use unitbox_core::unit::value::{format_timespan, parse_timespan};
 
 const SEC: u64 = 1_000_000;
-const DEFAULT_TIMEOUT: u64 = 90 * SEC;
-
-/// The `Exec*` properties of a service, in D-Bus order.
-const EXEC_PROPERTIES: [(&str, &str); 7] = [
-    ("ExecCondition", "ExecConditionEx"),
-    ("ExecStartPre", "ExecStartPreEx"),
-    ("ExecStart", "ExecStartEx"),
-    ("ExecStartPost", "ExecStartPostEx"),
-    ("ExecReload", "ExecReloadEx"),
-    ("ExecStop", "ExecStopEx"),
-    ("ExecStopPost", "ExecStopPostEx"),
-];
 
 impl UnitView<'_> {
     pub(super) fn svc(&self, key: &str) -> Option<&str> {
@@ -48,37 +41,9 @@ impl UnitView<'_> {
         self.svc(key).and_then(|v| parse_timespan(v, SEC))
     }
 
-    /// `Timeout*Sec=0` means "no timeout", as in systemd.
-    fn svc_timeout(&self, key: &str) -> Option<u64> {
-        self.svc_time(key)
-            .map(|v| if v == 0 { u64::MAX } else { v })
-    }
-
-    fn exec_commands(&self, key: &str) -> Vec<ExecCommand> {
-        let root = &self.store.scope().root;
-        self.unit
-            .settings
-            .get_list("Service", key)
-            .iter()
-            .filter_map(|v| ExecCommand::parse(&self.spec(v), root))
-            .collect()
-    }
-
-    /// `Type=`, or systemd's choice when unset; empty for units that did not load.
-    fn service_type(&self) -> String {
-        if !self.is_loaded() {
-            return String::new();
-        }
-        if let Some(t) = self.svc("Type") {
-            return t.to_string();
-        }
-        if self.svc("BusName").is_some() {
-            "dbus".into()
-        } else if !self.exec_commands("ExecStart").is_empty() {
-            "simple".into()
-        } else {
-            "oneshot".into()
-        }
+    /// The typed `[Service]` settings (warnings were shown when the unit was loaded).
+    pub fn service_config(&self) -> ServiceConfig {
+        ServiceConfig::from_unit(self.unit, self.store.scope()).0
     }
 
     fn default_slice(&self) -> String {
@@ -109,49 +74,28 @@ impl UnitView<'_> {
     /// The service interface, in D-Bus order.
     pub fn service_props(&self, p: &mut Props) {
         let rt = &self.runtime;
-        let service_type = self.service_type();
-        p.text("Type", service_type.clone());
+        let config = self.service_config();
+        let service_type = if self.is_loaded() {
+            config.service_type.as_str()
+        } else {
+            ""
+        };
+        p.text("Type", service_type);
         p.text("ExitType", self.svc_word("ExitType", "main"));
-        p.text("Restart", self.svc_word("Restart", "no"));
-        p.text("PIDFile", self.svc_path("PIDFile"));
-        let watchdog = self.svc_time("WatchdogSec").unwrap_or(0);
-        let fd_store_max: u32 = self
-            .svc("FileDescriptorStoreMax")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let notify_default = if service_type == "notify" || watchdog > 0 || fd_store_max > 0 {
-            "main"
-        } else {
-            "none"
-        };
+        p.text("Restart", config.restart.as_str());
         p.text(
-            "NotifyAccess",
-            self.svc_word("NotifyAccess", notify_default),
+            "PIDFile",
+            config
+                .pid_file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default(),
         );
-        p.text(
-            "RestartUSec",
-            format_timespan(self.svc_time("RestartSec").unwrap_or(100_000)),
-        );
-        let both = self.svc_timeout("TimeoutSec");
-        let start_default = if service_type == "oneshot" {
-            u64::MAX
-        } else {
-            DEFAULT_TIMEOUT
-        };
-        let start = self
-            .svc_timeout("TimeoutStartSec")
-            .or(both)
-            .unwrap_or(start_default);
-        let stop = self
-            .svc_timeout("TimeoutStopSec")
-            .or(both)
-            .unwrap_or(DEFAULT_TIMEOUT);
-        p.text("TimeoutStartUSec", format_timespan(start));
-        p.text("TimeoutStopUSec", format_timespan(stop));
-        p.text(
-            "TimeoutAbortUSec",
-            format_timespan(self.svc_time("TimeoutAbortSec").unwrap_or(stop)),
-        );
+        p.text("NotifyAccess", config.notify_access.as_str());
+        p.text("RestartUSec", format_timespan(config.restart_sec));
+        p.text("TimeoutStartUSec", format_timespan(config.timeout_start));
+        p.text("TimeoutStopUSec", format_timespan(config.timeout_stop));
+        p.text("TimeoutAbortUSec", format_timespan(config.timeout_abort));
         p.text(
             "TimeoutStartFailureMode",
             self.svc_word("TimeoutStartFailureMode", "terminate"),
@@ -160,27 +104,21 @@ impl UnitView<'_> {
             "TimeoutStopFailureMode",
             self.svc_word("TimeoutStopFailureMode", "terminate"),
         );
-        p.text(
-            "RuntimeMaxUSec",
-            format_timespan(self.svc_timeout("RuntimeMaxSec").unwrap_or(u64::MAX)),
-        );
+        p.text("RuntimeMaxUSec", format_timespan(config.runtime_max));
         p.text(
             "RuntimeRandomizedExtraUSec",
             format_timespan(self.svc_time("RuntimeRandomizedExtraSec").unwrap_or(0)),
         );
-        p.text("WatchdogUSec", format_timespan(watchdog));
+        p.text("WatchdogUSec", format_timespan(config.watchdog));
         p.text("WatchdogTimestamp", "");
         p.text("WatchdogTimestampMonotonic", "0");
-        p.yes_no(
-            "RootDirectoryStartOnly",
-            self.svc_bool("RootDirectoryStartOnly", false),
-        );
-        p.yes_no("RemainAfterExit", self.svc_bool("RemainAfterExit", false));
-        p.yes_no("GuessMainPID", self.svc_bool("GuessMainPID", true));
+        p.yes_no("RootDirectoryStartOnly", config.root_directory_start_only);
+        p.yes_no("RemainAfterExit", config.remain_after_exit);
+        p.yes_no("GuessMainPID", config.guess_main_pid);
         p.text("MainPID", rt.main_pid.to_string());
         p.text("ControlPID", rt.control_pid.to_string());
         p.text("BusName", self.svc_word("BusName", ""));
-        p.text("FileDescriptorStoreMax", fd_store_max.to_string());
+        p.text("FileDescriptorStoreMax", config.fd_store_max.to_string());
         p.text("NFileDescriptorStore", "0");
         p.text("StatusText", rt.status_text.as_str());
         p.text("StatusErrno", rt.status_errno.to_string());
@@ -204,21 +142,31 @@ impl UnitView<'_> {
         p.text("ExecMainPID", rt.exec_main_pid.to_string());
         p.text("ExecMainCode", rt.exec_main_code.to_string());
         p.text("ExecMainStatus", rt.exec_main_status.to_string());
-        for (plain, ex) in EXEC_PROPERTIES {
-            let commands = self.exec_commands(plain);
+        let exec_properties: [(&'static str, &'static str, &[ExecCommand]); 7] = [
+            ("ExecCondition", "ExecConditionEx", &config.exec_condition),
+            ("ExecStartPre", "ExecStartPreEx", &config.exec_start_pre),
+            ("ExecStart", "ExecStartEx", &config.exec_start),
+            ("ExecStartPost", "ExecStartPostEx", &config.exec_start_post),
+            ("ExecReload", "ExecReloadEx", &config.exec_reload),
+            ("ExecStop", "ExecStopEx", &config.exec_stop),
+            ("ExecStopPost", "ExecStopPostEx", &config.exec_stop_post),
+        ];
+        let root = &self.store.scope().root;
+        for (plain, ex, commands) in exec_properties {
+            let lines: Vec<ExecLine> = commands.iter().map(|c| ExecLine::new(c, root)).collect();
             let render = |as_ex: bool| -> Vec<String> {
-                commands
+                lines
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| c.render(as_ex, &rt.exec_run(plain, i)))
+                    .map(|(i, l)| l.render(as_ex, &rt.exec_run(plain, i, lines.len())))
                     .collect()
             };
             p.lines(plain, render(false));
             p.lines(ex, render(true));
         }
         self.cgroup_props(p);
-        self.exec_context_props(p);
-        self.kill_props(p);
+        self.exec_context_props(p, &config.exec);
+        self.kill_props(p, &config.kill);
     }
 
     fn cgroup_props(&self, p: &mut Props) {

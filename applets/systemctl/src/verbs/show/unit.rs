@@ -40,7 +40,7 @@ impl UnitView<'_> {
             .to_string()
     }
 
-    fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         let Some(fragment) = &self.unit.fragment_path else {
             return false;
         };
@@ -76,11 +76,19 @@ impl UnitView<'_> {
         matches!(self.unit.id.unit_type(), "service" | "scope" | "slice")
     }
 
-    /// `(bus error name, message)` for `LoadError=`, empty when loaded.
+    /// `LoadError=`: `bus.error.Name "message"`, empty when loaded.
     fn load_error(&self) -> String {
+        match self.load_error_parts() {
+            Some((name, message)) => format!("{name} \"{message}\""),
+            None => String::new(),
+        }
+    }
+
+    /// The bus error name and message of a unit that did not load.
+    pub(crate) fn load_error_parts(&self) -> Option<(&'static str, String)> {
         let id = &self.unit.id;
-        let (name, message) = match self.unit.load_state {
-            LoadState::Loaded => return String::new(),
+        let parts = match self.unit.load_state {
+            LoadState::Loaded => return None,
             LoadState::NotFound => (
                 "org.freedesktop.systemd1.NoSuchUnit",
                 format!("Unit {id} not found."),
@@ -101,17 +109,17 @@ impl UnitView<'_> {
                 ),
             ),
         };
-        format!("{name} \"{message}\"")
+        Some(parts)
     }
 
-    fn unit_file_state(&self) -> String {
+    pub(crate) fn unit_file_state(&self) -> String {
         match install::unit_file_state(self.store, &self.unit.id) {
             UnitFileState::NotFound => String::new(),
             state => state.as_str().to_string(),
         }
     }
 
-    fn unit_file_preset(&self) -> String {
+    pub(crate) fn unit_file_preset(&self) -> String {
         if self.unit.fragment_path.is_none() || self.unit.load_state == LoadState::Masked {
             return String::new();
         }
@@ -149,7 +157,7 @@ impl UnitView<'_> {
 
     /// The file systemd read: a mask symlink reports `/dev/null`, as systemd's name map
     /// records it.
-    fn fragment_path(&self) -> String {
+    pub(crate) fn fragment_path(&self) -> String {
         let Some(path) = &self.unit.fragment_path else {
             return String::new();
         };

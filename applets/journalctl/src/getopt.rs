@@ -1,0 +1,256 @@
+//! A `getopt_long()` work-alike, because journalctl's options follow its exact rules:
+//! options and arguments may be mixed (arguments are collected), `--` ends the options,
+//! long options may be abbreviated while unambiguous, short options may be bundled (`-fn5`),
+//! and an optional argument is only taken when attached (`-n5`, `--lines=5`) — journalctl
+//! itself then peeks at the next word for `-n` and `-b`, which [`Parser::peek`] allows.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HasArg {
+    No,
+    Required,
+    Optional,
+}
+
+/// One option: its long name, its short letter (if any) and whether it takes a value.
+pub struct Spec {
+    pub long: &'static str,
+    pub short: Option<char>,
+    pub arg: HasArg,
+}
+
+pub const fn opt(long: &'static str, short: Option<char>, arg: HasArg) -> Spec {
+    Spec { long, short, arg }
+}
+
+/// An option as found: the spec's long name (also for short options) and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub name: &'static str,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetoptError(pub String);
+
+impl fmt::Display for GetoptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub struct Parser<'a> {
+    program: &'a str,
+    specs: &'a [Spec],
+    args: Vec<String>,
+    next: usize,
+    /// The rest of a bundle of short options (`-fn5` after `-f`: `n5`).
+    bundle: Option<String>,
+    only_operands: bool,
+    pub operands: Vec<String>,
+}
+
+impl<'a> Parser<'a> {
+    pub fn new(program: &'a str, specs: &'a [Spec], args: Vec<String>) -> Self {
+        Parser {
+            program,
+            specs,
+            args,
+            next: 0,
+            bundle: None,
+            only_operands: false,
+            operands: Vec::new(),
+        }
+    }
+
+    /// The next word, if it is not an option: what `argv[optind]` is to journalctl.
+    pub fn peek(&self) -> Option<&str> {
+        if self.bundle.is_some() {
+            return None;
+        }
+        self.args.get(self.next).map(String::as_str)
+    }
+
+    /// Consumes the word [`Parser::peek`] returned.
+    pub fn take_peeked(&mut self) {
+        self.next += 1;
+    }
+
+    fn find_long(&self, name: &str) -> Result<&'a Spec, GetoptError> {
+        if let Some(spec) = self.specs.iter().find(|s| s.long == name) {
+            return Ok(spec);
+        }
+        let candidates: Vec<&Spec> = self
+            .specs
+            .iter()
+            .filter(|s| s.long.starts_with(name))
+            .collect();
+        match candidates.as_slice() {
+            [one] => Ok(one),
+            [] => Err(self.error(format!("unrecognized option '--{name}'"))),
+            many => {
+                let list: Vec<String> = many.iter().map(|s| format!("'--{}'", s.long)).collect();
+                Err(self.error(format!(
+                    "option '--{name}' is ambiguous; possibilities: {}",
+                    list.join(" ")
+                )))
+            }
+        }
+    }
+
+    fn error(&self, text: String) -> GetoptError {
+        GetoptError(format!("{}: {text}", self.program))
+    }
+
+    /// The next option, `None` at the end (operands are collected in `operands`).
+    pub fn next_option(&mut self) -> Result<Option<Found>, GetoptError> {
+        if let Some(rest) = self.bundle.take() {
+            return self.short(rest).map(Some);
+        }
+        while let Some(arg) = self.args.get(self.next).cloned() {
+            self.next += 1;
+            if self.only_operands || arg == "-" || !arg.starts_with('-') {
+                self.operands.push(arg);
+                continue;
+            }
+            if arg == "--" {
+                self.only_operands = true;
+                continue;
+            }
+            if let Some(long) = arg.strip_prefix("--") {
+                return self.long(long).map(Some);
+            }
+            return self.short(arg[1..].to_string()).map(Some);
+        }
+        Ok(None)
+    }
+
+    fn long(&mut self, text: &str) -> Result<Found, GetoptError> {
+        let (name, inline) = match text.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (text, None),
+        };
+        let spec = self.find_long(name)?;
+        let value = match (spec.arg, inline) {
+            (HasArg::No, Some(_)) => {
+                return Err(self.error(format!(
+                    "option '--{}' doesn't allow an argument",
+                    spec.long
+                )))
+            }
+            (HasArg::Required, None) => match self.args.get(self.next) {
+                Some(v) => {
+                    self.next += 1;
+                    Some(v.clone())
+                }
+                None => {
+                    return Err(self.error(format!("option '--{}' requires an argument", spec.long)))
+                }
+            },
+            (_, value) => value,
+        };
+        Ok(Found {
+            name: spec.long,
+            value,
+        })
+    }
+
+    fn short(&mut self, text: String) -> Result<Found, GetoptError> {
+        let mut chars = text.chars();
+        let c = chars.next().unwrap_or('-');
+        let rest: String = chars.collect();
+        let Some(spec) = self.specs.iter().find(|s| s.short == Some(c)) else {
+            return Err(self.error(format!("invalid option -- '{c}'")));
+        };
+        let value = match spec.arg {
+            HasArg::No => {
+                if !rest.is_empty() {
+                    self.bundle = Some(rest);
+                }
+                None
+            }
+            HasArg::Optional => (!rest.is_empty()).then_some(rest),
+            HasArg::Required if !rest.is_empty() => Some(rest),
+            HasArg::Required => match self.args.get(self.next) {
+                Some(v) => {
+                    self.next += 1;
+                    Some(v.clone())
+                }
+                None => return Err(self.error(format!("option requires an argument -- '{c}'"))),
+            },
+        };
+        Ok(Found {
+            name: spec.long,
+            value,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPECS: &[Spec] = &[
+        opt("follow", Some('f'), HasArg::No),
+        opt("lines", Some('n'), HasArg::Optional),
+        opt("unit", Some('u'), HasArg::Required),
+        opt("user", None, HasArg::No),
+        opt("user-unit", None, HasArg::Required),
+    ];
+
+    fn all(args: &[&str]) -> Result<(Vec<Found>, Vec<String>), GetoptError> {
+        let mut p = Parser::new(
+            "journalctl",
+            SPECS,
+            args.iter().map(|s| s.to_string()).collect(),
+        );
+        let mut found = Vec::new();
+        while let Some(f) = p.next_option()? {
+            found.push(f);
+        }
+        Ok((found, p.operands))
+    }
+
+    fn f(name: &'static str, value: Option<&str>) -> Found {
+        Found {
+            name,
+            value: value.map(String::from),
+        }
+    }
+
+    #[test]
+    fn bundles_abbreviations_and_operands() {
+        let (found, operands) =
+            all(&["-fn5", "x", "--unit", "a", "--user-u=b", "--", "-f"]).unwrap();
+        assert_eq!(
+            found,
+            [
+                f("follow", None),
+                f("lines", Some("5")),
+                f("unit", Some("a")),
+                f("user-unit", Some("b"))
+            ]
+        );
+        assert_eq!(operands, ["x", "-f"]);
+        let (found, _) = all(&["-ua", "--user"]).unwrap();
+        assert_eq!(found, [f("unit", Some("a")), f("user", None)]);
+    }
+
+    #[test]
+    fn errors_read_like_glibc() {
+        let e = |args: &[&str]| all(args).unwrap_err().0;
+        assert_eq!(e(&["--bogus"]), "journalctl: unrecognized option '--bogus'");
+        assert_eq!(e(&["-z"]), "journalctl: invalid option -- 'z'");
+        assert_eq!(e(&["-u"]), "journalctl: option requires an argument -- 'u'");
+        assert_eq!(
+            e(&["--user-unit"]),
+            "journalctl: option '--user-unit' requires an argument"
+        );
+        assert_eq!(
+            e(&["--follow=1"]),
+            "journalctl: option '--follow' doesn't allow an argument"
+        );
+        assert!(e(&["--us"]).contains("is ambiguous"));
+    }
+}

@@ -1,0 +1,139 @@
+//! The init's signals, all taken through one `signalfd` (no handlers, no races): SIGCHLD
+//! for reaping, and the shutdown requests. The mask is inherited over `fork` and `exec`,
+//! so every process the init forks restores the original mask first ([`restore_mask`]).
+
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+
+/// What a signal asks of the init.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalRequest {
+    /// Children changed state: reap them.
+    Child,
+    /// SIGTERM, SIGINT, SIGPWR, SIGQUIT and systemd's SIGRTMIN+3/+4/+5 (halt, poweroff,
+    /// reboot): orderly shutdown. A second one while stopping skips to killing.
+    Shutdown,
+    /// SIGHUP: nothing is cached between jobs, so a reload has nothing to do.
+    Reload,
+    Ignored,
+}
+
+/// `SIGRTMIN+n` as systemd numbers it (glibc and musl reserve the first real-time
+/// signals, so the libc's SIGRTMIN is the reference).
+fn rtmin(n: i32) -> i32 {
+    libc::SIGRTMIN() + n
+}
+
+pub fn classify(signo: i32) -> SignalRequest {
+    match signo {
+        libc::SIGCHLD => SignalRequest::Child,
+        libc::SIGTERM | libc::SIGINT | libc::SIGPWR | libc::SIGQUIT => SignalRequest::Shutdown,
+        libc::SIGHUP => SignalRequest::Reload,
+        s if s == rtmin(3) || s == rtmin(4) || s == rtmin(5) => SignalRequest::Shutdown,
+        _ => SignalRequest::Ignored,
+    }
+}
+
+pub struct Signals {
+    fd: SignalFd,
+    original: SigSet,
+}
+
+impl Signals {
+    /// Blocks the init's signals and opens the signalfd (non-blocking, close-on-exec).
+    pub fn take() -> nix::Result<Signals> {
+        let mut set = SigSet::empty();
+        for s in [
+            Signal::SIGCHLD,
+            Signal::SIGTERM,
+            Signal::SIGINT,
+            Signal::SIGPWR,
+            Signal::SIGQUIT,
+            Signal::SIGHUP,
+        ] {
+            set.add(s);
+        }
+        let mut raw = set.as_ref().to_owned();
+        for n in [3, 4, 5] {
+            // SAFETY: adding a valid signal number to a sigset we own.
+            unsafe { libc::sigaddset(&mut raw, rtmin(n)) };
+        }
+        // SAFETY: `raw` was built from a valid SigSet with sigaddset.
+        let set = unsafe { SigSet::from_sigset_t_unchecked(raw) };
+        let mut original = SigSet::empty();
+        nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut original))?;
+        let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
+        Ok(Signals { fd, original })
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.fd.as_fd().as_raw_fd()
+    }
+
+    /// Every pending signal, in arrival order (a signal pending twice is read once: the
+    /// reaper reaps everything anyway).
+    pub fn drain(&mut self) -> Vec<i32> {
+        let mut out = Vec::new();
+        while let Ok(Some(info)) = self.fd.read_signal() {
+            out.push(info.ssi_signo as i32);
+        }
+        out
+    }
+
+    /// In a freshly forked child: the mask the init started with.
+    pub fn restore_mask(&self) {
+        let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.original), None);
+    }
+}
+
+/// How a reaped child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reaped {
+    pub pid: i32,
+    /// The exit code, or 128 + signal for a killed child.
+    pub code: i32,
+}
+
+/// Reaps every child that has exited (zombies of orphans included), without blocking.
+pub fn reap_all() -> Vec<Reaped> {
+    let mut out = Vec::new();
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid on any child, non-blocking, into a local int.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid <= 0 {
+            // 0: children remain, none exited; -1: ECHILD (none at all) or EINTR.
+            if pid < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+            {
+                continue;
+            }
+            return out;
+        }
+        let code = if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else if libc::WIFSIGNALED(status) {
+            128 + libc::WTERMSIG(status)
+        } else {
+            continue;
+        };
+        out.push(Reaped { pid, code });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // reap_all() waits for *any* child, which would steal the children of tests running
+    // in parallel in this process; the init integration tests exercise it as PID 1.
+    #[test]
+    fn shutdown_signals() {
+        assert_eq!(classify(libc::SIGTERM), SignalRequest::Shutdown);
+        assert_eq!(classify(libc::SIGPWR), SignalRequest::Shutdown);
+        assert_eq!(classify(rtmin(4)), SignalRequest::Shutdown);
+        assert_eq!(classify(libc::SIGCHLD), SignalRequest::Child);
+        assert_eq!(classify(libc::SIGHUP), SignalRequest::Reload);
+        assert_eq!(classify(libc::SIGUSR1), SignalRequest::Ignored);
+    }
+}

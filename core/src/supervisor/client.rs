@@ -1,0 +1,215 @@
+//! The `systemctl` side of the supervisor protocol: launching a unit's supervisor and
+//! talking to a running one over its control socket.
+//!
+//! A supervisor must outlive the `systemctl` that starts it and must not be its child
+//! (nobody would reap it, and a killed `systemctl` must not take it along): we fork an
+//! intermediate process that forks the supervisor and exits at once; we reap the
+//! intermediate, the supervisor is adopted by the nearest subreaper. Everything the
+//! children need is prepared before the first fork, because `systemctl` may be
+//! multi-threaded (parallel launches) and only async-signal-safe calls are allowed
+//! between `fork` and `exec` there.
+
+use super::protocol::{LaunchArgs, Reply, Request, StartOutcome};
+use crate::scope::Scope;
+use crate::state::{SocketAddress, UnitPaths};
+use crate::{Error, Result};
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const SELF_EXE: &str = "/proc/self/exe";
+
+/// Starts a supervisor for `unit` and, unless `no_block`, waits for its start report.
+/// `restart` marks an automatic restart (it keeps `NRestarts=` counting).
+pub fn launch(scope: &Scope, unit: &str, no_block: bool, restart: bool) -> Result<StartOutcome> {
+    let report = if no_block { None } else { Some(report_pipe()?) };
+    let args = LaunchArgs {
+        scope: scope.kind.clone(),
+        root: (!scope.root.is_host()).then(|| scope.root.dir().to_path_buf()),
+        unit: unit.to_string(),
+        report_fd: report.as_ref().map(|(_, w)| w.as_raw_fd()),
+        restart,
+    };
+    let argv = c_argv(&args)?;
+    let write_fd = report.as_ref().map(|(_, w)| w.as_raw_fd());
+    spawn_detached(&argv, write_fd)?;
+    let Some((read_end, write_end)) = report else {
+        return Ok(StartOutcome::Started);
+    };
+    // Only the supervisor may hold a write end now, so EOF means it is gone.
+    drop(write_end);
+    Ok(read_report(File::from(read_end)))
+}
+
+/// The report pipe: both ends close-on-exec; the write end is made inheritable only in
+/// the supervisor, just before its `exec`. Kept above 2 so that pointing the supervisor's
+/// standard streams at /dev/null cannot clobber it.
+fn report_pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: pipe2 fills two descriptors we then own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(Error::io("pipe", io::Error::last_os_error()));
+    }
+    // SAFETY: both descriptors were just created and are owned by nobody else.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    if write.as_raw_fd() > 2 {
+        return Ok((read, write));
+    }
+    // SAFETY: F_DUPFD_CLOEXEC on a descriptor we own gives a new one we own.
+    let high = unsafe { libc::fcntl(write.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
+    if high < 0 {
+        return Err(Error::io("pipe", io::Error::last_os_error()));
+    }
+    // SAFETY: `high` is a fresh descriptor.
+    Ok((read, unsafe { OwnedFd::from_raw_fd(high) }))
+}
+
+fn c_argv(args: &LaunchArgs) -> Result<Vec<CString>> {
+    std::iter::once(std::ffi::OsString::from("unitbox"))
+        .chain(args.to_args())
+        .map(|a| {
+            CString::new(a.as_bytes().to_vec())
+                .map_err(|_| Error::Invalid(format!("NUL byte in {}", a.to_string_lossy())))
+        })
+        .collect()
+}
+
+/// Double fork: the intermediate child forks the supervisor and exits; the supervisor
+/// starts a new session, gets /dev/null as stdin/stdout/stderr and execs us again.
+fn spawn_detached(argv: &[CString], report_fd: Option<RawFd>) -> Result<()> {
+    let exe = CString::new(SELF_EXE).map_err(|_| Error::Invalid(SELF_EXE.into()))?;
+    let devnull = CString::new("/dev/null").map_err(|_| Error::Invalid("/dev/null".into()))?;
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: fork; the children only make async-signal-safe calls (fork, setsid, open,
+    // dup2, fcntl, execv, _exit) on data prepared above, then exec or _exit.
+    let intermediate = unsafe { libc::fork() };
+    if intermediate < 0 {
+        return Err(Error::io(SELF_EXE, io::Error::last_os_error()));
+    }
+    if intermediate == 0 {
+        // SAFETY: see above.
+        unsafe {
+            match libc::fork() {
+                0 => exec_supervisor(&exe, &ptrs, &devnull, report_fd),
+                pid if pid < 0 => libc::_exit(1),
+                _ => libc::_exit(0),
+            }
+        }
+    }
+    let mut status = 0;
+    loop {
+        // SAFETY: reaping our own child.
+        let r = unsafe { libc::waitpid(intermediate, &mut status, 0) };
+        if r >= 0 {
+            break;
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(Error::io(SELF_EXE, err));
+        }
+    }
+    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+        Ok(())
+    } else {
+        Err(Error::io(
+            SELF_EXE,
+            io::Error::other("could not fork the supervisor"),
+        ))
+    }
+}
+
+/// In the supervisor child, between fork and exec: async-signal-safe calls only.
+///
+/// # Safety
+/// Must only be called in a freshly forked child; never returns.
+unsafe fn exec_supervisor(
+    exe: &CString,
+    argv: &[*const libc::c_char],
+    devnull: &CString,
+    report_fd: Option<RawFd>,
+) -> ! {
+    libc::setsid();
+    let null = libc::open(devnull.as_ptr(), libc::O_RDWR);
+    if null >= 0 {
+        for fd in 0..3 {
+            libc::dup2(null, fd);
+        }
+        if null > 2 {
+            libc::close(null);
+        }
+    }
+    if let Some(fd) = report_fd {
+        libc::fcntl(fd, libc::F_SETFD, 0);
+    }
+    libc::execv(exe.as_ptr(), argv.as_ptr());
+    libc::_exit(127)
+}
+
+/// One line from the supervisor; EOF or garbage means it died: `resources`.
+fn read_report(read_end: File) -> StartOutcome {
+    let mut line = String::new();
+    let mut reader = BufReader::new(read_end);
+    loop {
+        match reader.read_line(&mut line) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Ok(n) if n > 0 => {
+                if let Some(outcome) = StartOutcome::decode(&line) {
+                    return outcome;
+                }
+                log::warn!("unexpected start report from the supervisor: {line:?}");
+            }
+            _ => {}
+        }
+        return StartOutcome::Failed {
+            result: "resources".into(),
+        };
+    }
+}
+
+/// Sends one request to a running supervisor and waits for its answer, at most `timeout`
+/// (`None`: as long as it takes — a stop may legitimately take `TimeoutStopSec=` several
+/// times over).
+pub fn request(paths: &UnitPaths, req: &Request, timeout: Option<Duration>) -> Result<Reply> {
+    let path = socket_display(&paths.control);
+    let err = |e: io::Error| Error::io(&path, e);
+    let addr = paths.control.to_socket_addr().map_err(err)?;
+    let mut stream = UnixStream::connect_addr(&addr).map_err(err)?;
+    stream.set_read_timeout(timeout).map_err(err)?;
+    stream.write_all(req.encode().as_bytes()).map_err(err)?;
+    let mut line = String::new();
+    let mut reader = BufReader::new(stream);
+    loop {
+        match reader.read_line(&mut line) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(err(e)),
+            Ok(_) => break,
+        }
+    }
+    Reply::decode(&line).ok_or_else(|| {
+        err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            if line.is_empty() {
+                "the supervisor closed the connection".to_string()
+            } else {
+                format!("unexpected reply {:?}", line.trim_end())
+            },
+        ))
+    })
+}
+
+fn socket_display(addr: &SocketAddress) -> PathBuf {
+    match addr {
+        SocketAddress::Path(p) => p.clone(),
+        SocketAddress::Abstract(name) => {
+            let mut v = b"@".to_vec();
+            v.extend_from_slice(name);
+            Path::new(std::ffi::OsStr::from_bytes(&v)).to_path_buf()
+        }
+    }
+}

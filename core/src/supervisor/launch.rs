@@ -1,0 +1,187 @@
+//! Starting one command of the unit: environment in systemd's order, credentials,
+//! directories, standard streams onto the unit's pipes, then [`crate::exec::spawn`].
+
+use crate::exec::command::ExecCommand;
+use crate::exec::credentials::{
+    credentials_for_self, resolve_credentials, CredentialError, Credentials,
+};
+use crate::exec::environment::{
+    assemble, read_environment_files, system_default_environment, EnvInputs, ManagerVars,
+};
+use crate::exec::prepare::{login_vars, open_stdio, process_spec, ProcessInputs};
+use crate::exec::spawn::{spawn, ChildStdio, Spawned};
+use crate::exec::{dirs, environment::DEFAULT_PATH};
+use crate::scope::Scope;
+use crate::service::ServiceConfig;
+use crate::users::UserDb;
+
+/// Which setting a command comes from (also the `ExecProcess` kind of the state file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandKind {
+    Condition,
+    StartPre,
+    Start,
+    StartPost,
+    Reload,
+    Stop,
+    StopPost,
+}
+
+impl CommandKind {
+    pub fn setting(self) -> &'static str {
+        match self {
+            CommandKind::Condition => "ExecCondition",
+            CommandKind::StartPre => "ExecStartPre",
+            CommandKind::Start => "ExecStart",
+            CommandKind::StartPost => "ExecStartPost",
+            CommandKind::Reload => "ExecReload",
+            CommandKind::Stop => "ExecStop",
+            CommandKind::StopPost => "ExecStopPost",
+        }
+    }
+}
+
+/// Why a command could not be started at all.
+#[derive(Debug)]
+pub enum LaunchError {
+    /// The unit fails with Result=resources (environment files, fork failure).
+    Resources(String),
+    /// The process "ran" and failed at a setup step with this exit code (systemd does the
+    /// step in the child; we do it before forking): treated as its exit status.
+    Exit(i32, String),
+}
+
+/// Variables that differ between the commands of one activation.
+#[derive(Debug, Clone, Default)]
+pub struct CommandEnv {
+    pub invocation_id: String,
+    /// `$MAINPID`, for control commands.
+    pub main_pid: Option<u32>,
+    /// `$SERVICE_RESULT`, `$EXIT_CODE`, `$EXIT_STATUS` for ExecStop=/ExecStopPost=.
+    pub extra: Vec<(String, String)>,
+}
+
+pub struct Launcher {
+    scope: Scope,
+    credentials: Result<Credentials, CredentialError>,
+    defaults: Vec<(String, String)>,
+    own_environment: Vec<(String, String)>,
+    pub notify_socket: Option<String>,
+    pub watchdog_usec: u64,
+}
+
+impl Launcher {
+    pub fn new(scope: &Scope, config: &ServiceConfig) -> Launcher {
+        let users = UserDb::load(&scope.root);
+        let ctx = &config.exec;
+        let credentials = match credentials_for_self(
+            &users,
+            &scope.identity,
+            ctx.user.as_deref(),
+            ctx.group.as_deref(),
+        ) {
+            Some(own) => Ok(own),
+            None => resolve_credentials(
+                &users,
+                ctx.user.as_deref(),
+                ctx.group.as_deref(),
+                &ctx.supplementary_groups,
+            ),
+        };
+        let defaults = if scope.is_system() {
+            system_default_environment(&scope.root)
+        } else {
+            vec![("PATH".to_string(), DEFAULT_PATH.to_string())]
+        };
+        let own_environment = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| k != super::output::CONSOLE_FD_ENV)
+            .collect();
+        Launcher {
+            scope: scope.clone(),
+            credentials,
+            defaults,
+            own_environment,
+            notify_socket: None,
+            watchdog_usec: 0,
+        }
+    }
+
+    /// Forks `command`; its stdout/stderr go to `journal_fds` where the unit's settings say
+    /// journal.
+    pub fn launch(
+        &self,
+        config: &ServiceConfig,
+        kind: CommandKind,
+        command: &ExecCommand,
+        env: &CommandEnv,
+        journal_fds: (i32, i32),
+    ) -> Result<Spawned, LaunchError> {
+        let ctx = &config.exec;
+        let owner = self
+            .credentials
+            .as_ref()
+            .ok()
+            .and_then(|c| Some((c.uid()?, c.gid.unwrap_or(0))));
+        let directories = dirs::create_directories(&ctx.directories, &self.scope, owner)
+            .map_err(|e| LaunchError::Exit(e.kind.exit_code(), e.to_string()))?;
+        let files = read_environment_files(&ctx.environment_files, &self.scope.root)
+            .map_err(|e| LaunchError::Resources(e.to_string()))?;
+        let mut login = login_vars(&self.credentials);
+        if login.is_none() && !self.scope.is_system() {
+            login = Some(crate::exec::environment::LoginVars {
+                user: self.scope.identity.name.clone(),
+                home: self.scope.identity.home.clone(),
+                shell: self.scope.identity.shell.clone(),
+            });
+        }
+        let mut extra = env.extra.clone();
+        let main_process = kind == CommandKind::Start;
+        if main_process && self.watchdog_usec > 0 {
+            extra.push(("WATCHDOG_USEC".into(), self.watchdog_usec.to_string()));
+        }
+        let manager = ManagerVars {
+            login,
+            invocation_id: Some(env.invocation_id.clone()).filter(|i| !i.is_empty()),
+            main_pid: env.main_pid,
+            // SAFETY: getpid cannot fail.
+            manager_pid: (!self.scope.is_system()).then(|| unsafe { libc::getpid() } as u32),
+            notify_socket: self.notify_socket.clone(),
+            watchdog: None,
+            directories,
+            extra,
+        };
+        let block = assemble(&EnvInputs {
+            defaults: &self.defaults,
+            manager: &manager,
+            own_environment: &self.own_environment,
+            pass_all: !self.scope.is_system(),
+            pass_environment: &ctx.pass_environment,
+            unit_environment: &ctx.environment,
+            file_environment: &files,
+            unset: &ctx.unset_environment,
+        });
+        let apply_root = !config.root_directory_start_only || main_process;
+        let mut spec = process_spec(
+            command,
+            &ProcessInputs {
+                context: ctx,
+                env: &block,
+                credentials: &self.credentials,
+                root: &self.scope.root,
+                manager_home: &self.scope.identity.home,
+                apply_root_directory: apply_root,
+            },
+        );
+        let stdio = open_stdio(ctx, &self.scope.root, Some(journal_fds.0))
+            .map_err(|e| LaunchError::Exit(e.exit_code, e.to_string()))?;
+        stdio.apply(&mut spec);
+        if spec.stderr == ChildStdio::Fd(journal_fds.0) {
+            spec.stderr = ChildStdio::Fd(journal_fds.1);
+        }
+        let child =
+            spawn(&spec).map_err(|e| LaunchError::Resources(format!("Failed to fork: {e}")))?;
+        drop(stdio);
+        Ok(child)
+    }
+}

@@ -1,0 +1,120 @@
+//! Transactions: pulled-in dependencies, ordering, failure propagation, conflicts.
+
+use super::Lab;
+
+fn appender(lab: &Lab, word: &str, extra_unit: &str) -> String {
+    format!(
+        "[Unit]\n{extra_unit}[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'sleep 0.1; echo {word} >> {}'\n",
+        lab.out("order").display()
+    )
+}
+
+#[test]
+fn dependencies_start_first_in_order() {
+    let lab = Lab::new();
+    lab.unit(
+        "app.service",
+        &appender(
+            &lab,
+            "app",
+            "Requires=db.service\nWants=cache.service\nAfter=db.service cache.service\n",
+        ),
+    );
+    lab.unit(
+        "db.service",
+        &appender(&lab, "db", "After=net.service\nWants=net.service\n"),
+    );
+    lab.unit(
+        "cache.service",
+        &appender(&lab, "cache", "After=db.service\n"),
+    );
+    lab.unit("net.service", &appender(&lab, "net", ""));
+    let r = lab.ctl(&["start", "app.service"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(lab.read_out("order"), "net\ndb\ncache\napp\n");
+    for u in ["app", "db", "cache", "net"] {
+        assert_eq!(lab.active(&format!("{u}.service")), "active");
+    }
+    // Stopping a required unit stops what requires it, first.
+    lab.ctl(&["stop", "db.service"]).ok();
+    assert_eq!(lab.active("app.service"), "inactive");
+    assert_eq!(
+        lab.active("cache.service"),
+        "active",
+        "Wants= does not propagate stop"
+    );
+}
+
+#[test]
+fn a_failed_requirement_fails_its_dependents() {
+    let lab = Lab::new();
+    lab.unit(
+        "broken.service",
+        "[Service]\nType=oneshot\nExecStart=/bin/false\n",
+    );
+    lab.unit(
+        "top.service",
+        &appender(
+            &lab,
+            "top",
+            "Requires=broken.service\nAfter=broken.service\n",
+        ),
+    );
+    lab.unit(
+        "soft.service",
+        &appender(&lab, "soft", "Wants=broken.service\nAfter=broken.service\n"),
+    );
+    let r = lab.ctl(&["start", "top.service"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            1,
+            "A dependency job for top.service failed. See 'journalctl -xe' for details.\n"
+        )
+    );
+    assert_eq!(lab.read_out("order"), "", "top.service must not run");
+    assert_eq!(lab.active("broken.service"), "failed");
+    let r = lab.ctl(&["start", "soft.service"]);
+    assert_eq!(r.code, 0, "a wanted unit's failure is not ours: {r:?}");
+    assert_eq!(lab.read_out("order"), "soft\n");
+
+    lab.unit(
+        "needs.service",
+        &appender(&lab, "needs", "Requisite=off.service\n"),
+    );
+    lab.unit("off.service", &appender(&lab, "off", ""));
+    let r = lab.ctl(&["start", "needs.service"]);
+    assert_eq!(r.code, 1, "Requisite= is checked, not started: {r:?}");
+    assert_eq!(lab.active("off.service"), "inactive");
+}
+
+#[test]
+fn conflicts_are_stopped_first() {
+    let lab = Lab::new();
+    lab.unit("old.service", "[Service]\nExecStart=/bin/sleep 1000\n");
+    lab.unit(
+        "new.service",
+        "[Unit]\nConflicts=old.service\n[Service]\nExecStart=/bin/sleep 1000\n",
+    );
+    lab.ctl(&["start", "old.service"]).ok();
+    lab.ctl(&["start", "new.service"]).ok();
+    assert_eq!(lab.active("old.service"), "inactive");
+    assert_eq!(lab.active("new.service"), "active");
+}
+
+#[test]
+fn requested_socket_units_are_refused_clearly() {
+    let lab = Lab::new();
+    lab.unit(
+        "s.socket",
+        "[Socket]\nListenStream=/tmp/unitbox-test.sock\n",
+    );
+    let r = lab.ctl(&["start", "s.socket"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            1,
+            "Operation on or unit type of s.socket not supported on this system.\n"
+        )
+    );
+}

@@ -1,0 +1,104 @@
+//! Concurrency and crashes: one supervisor for concurrent starts, a killed systemctl,
+//! automatic restarts without any PID 1 of ours.
+
+use super::{eventually, pid_alive, processes_with, sleep_token, unique_sleep, Lab};
+use crate::support::applet;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[test]
+fn concurrent_starts_give_one_main_process() {
+    let lab = Lab::new();
+    lab.unit(
+        "once.service",
+        &format!(
+            "[Service]\nExecStartPre=/bin/sleep 0.2\nExecStart={}\n",
+            unique_sleep(3)
+        ),
+    );
+    let root = format!("--root={}", lab.tree.path().display());
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            Command::new(applet("systemctl"))
+                .args([root.as_str(), "start", "once.service"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(processes_with(&sleep_token(3)).len(), 1);
+    assert_eq!(lab.active("once.service"), "active");
+}
+
+#[test]
+fn a_killed_systemctl_leaves_a_consistent_state() {
+    let lab = Lab::new();
+    lab.unit(
+        "slow.service",
+        &format!(
+            "[Service]\nExecStartPre=/bin/sleep 0.5\nExecStart={}\n",
+            unique_sleep(4)
+        ),
+    );
+    let mut child = Command::new(applet("systemctl"))
+        .arg(format!("--root={}", lab.tree.path().display()))
+        .args(["start", "slow.service"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The supervisor carries on with the start job on its own.
+    lab.wait_state("slow.service", "active");
+    assert_eq!(processes_with(&sleep_token(4)).len(), 1);
+    lab.ctl(&["start", "slow.service"]).ok();
+    assert_eq!(
+        processes_with(&sleep_token(4)).len(),
+        1,
+        "start is idempotent"
+    );
+    lab.ctl(&["stop", "slow.service"]).ok();
+    assert!(processes_with(&sleep_token(4)).is_empty());
+}
+
+#[test]
+fn restart_on_failure_after_kill_9() {
+    let lab = Lab::new();
+    lab.unit(
+        "phoenix.service",
+        &format!(
+            "[Service]\nRestart=on-failure\nRestartSec=100ms\nExecStart={}\n",
+            unique_sleep(5)
+        ),
+    );
+    lab.ctl(&["start", "phoenix.service"]).ok();
+    let first = lab.main_pid("phoenix.service");
+    assert!(first > 0);
+    // SAFETY: the main process of the service this test started.
+    unsafe { libc::kill(first as i32, libc::SIGKILL) };
+    let restarted = eventually(Duration::from_secs(10), || {
+        let pid = lab.main_pid("phoenix.service");
+        pid != 0 && pid != first && pid_alive(pid) && lab.active("phoenix.service") == "active"
+    });
+    assert!(restarted, "{:?}", lab.state("phoenix.service"));
+    assert_eq!(lab.prop("phoenix.service", "NRestarts"), "1");
+    lab.ctl(&["stop", "phoenix.service"]).ok();
+    assert_eq!(
+        lab.active("phoenix.service"),
+        "inactive",
+        "stop ends restarting"
+    );
+}
