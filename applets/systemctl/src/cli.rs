@@ -48,7 +48,7 @@ pub struct Options {
 }
 
 pub enum Parsed {
-    Run(Options),
+    Run(Box<Options>),
     /// `--help`/`--version` were handled: exit with this code.
     Exit(i32),
 }
@@ -228,7 +228,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Parsed, String> {
         init: m.get_flag("init"),
         job_mode: m.get_one::<String>("job-mode").cloned(),
     };
-    Ok(Parsed::Run(opts))
+    Ok(Parsed::Run(Box::new(opts)))
 }
 
 /// clap's multi-line errors become getopt-style one-liners.
@@ -261,7 +261,7 @@ mod tests {
         let mut v: Vec<OsString> = vec!["systemctl".into()];
         v.extend(args.iter().map(OsString::from));
         match parse(v) {
-            Ok(Parsed::Run(o)) => o,
+            Ok(Parsed::Run(o)) => *o,
             _ => panic!("parse failed for {args:?}"),
         }
     }

@@ -20,7 +20,7 @@ use std::ffi::OsString;
 /// Runs `systemctl` with full argv (argv[0] included) and returns the exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
     let opts = match cli::parse(args) {
-        Ok(cli::Parsed::Run(opts)) => verbs::init::select_init_verb(opts),
+        Ok(cli::Parsed::Run(opts)) => verbs::init::select_init_verb(*opts),
         Ok(cli::Parsed::Exit(code)) => return code,
         Err(message) => {
             eprintln!("systemctl: {message}");
