@@ -17,11 +17,11 @@ trap '"$BIN" systemctl --root="$ROOT" stop "bench-*" >/dev/null 2>&1 || true; rm
 UNITS=$ROOT/etc/systemd/system
 mkdir -p "$UNITS/bench-all.target.wants"
 
-printf '[Service]\nExecStart=/bin/sleep 86400\n' >"$UNITS/bench-one.service"
+printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 86400\n' >"$UNITS/bench-one.service"
 printf '[Unit]\nDescription=all bench services\n' >"$UNITS/bench-all.target"
 i=1
 while [ "$i" -le 50 ]; do
-    printf '[Service]\nExecStart=/bin/sleep 86400\n' >"$UNITS/bench-$i.service"
+    printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 86400\n' >"$UNITS/bench-$i.service"
     ln -s "/etc/systemd/system/bench-$i.service" "$UNITS/bench-all.target.wants/bench-$i.service"
     i=$((i + 1))
 done

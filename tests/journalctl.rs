@@ -1,6 +1,6 @@
 //! journalctl over journal stores written with the core's writer in scratch `--root` trees.
 
-use crate::support::{applet, run_cmd, Run, Tree};
+use crate::support::{applet, python, run_cmd, Run, Tree};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -192,24 +192,9 @@ for line in sys.stdin:
     print(e["MESSAGE"], e["PRIORITY"], e["_SYSTEMD_UNIT"], e["_PID"], e["SYSLOG_IDENTIFIER"],
           e["__REALTIME_TIMESTAMP"], e["_TRANSPORT"], len(e["_BOOT_ID"]), "__CURSOR" in e)
 "#;
-    let mut python = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    use std::io::Write;
-    python
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(json.ok().stdout.as_bytes())
-        .unwrap();
-    let parsed = python.wait_with_output().unwrap();
-    assert!(parsed.status.success(), "{parsed:?}");
+    let parsed = python(script, &json.ok().stdout);
     assert_eq!(
-        String::from_utf8_lossy(&parsed.stdout),
+        parsed,
         format!(
             "db Error: disk full 3 db.service 100 db {} stdout 32 True\n\
              db debug chatter 7 db.service 100 db {} stdout 32 True\n",

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod capsule;
+mod e2e_logs;
 mod init;
 mod install;
 mod journalctl;
@@ -11,5 +13,6 @@ mod loading;
 mod multicall;
 mod notify;
 mod readonly;
+mod run;
 mod status;
 mod supervisor;

@@ -3,7 +3,7 @@
 //! systemd's formats written down (see systemctl-show.c, bus-print-properties.c).
 
 use crate::support::*;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const RICH_SERVICE: &str = "\
 [Unit]
@@ -419,26 +419,12 @@ fn list_units_json_is_valid_and_complete() {
         "[{\"unit\":\"quote.service\",\"load\":\"loaded\",\"active\":\"inactive\",\"sub\":\"dead\",\"description\":\"Say \\\"hi\\\" \\\\ bye\"}]\n"
     );
     let all = t.systemctl(&["list-units", "--all", "-o", "json-pretty"]);
-    let mut python = Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys; d=json.load(sys.stdin); print(len(d), sorted(d[0]))",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    use std::io::Write;
-    python
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(all.stdout.as_bytes())
-        .unwrap();
-    let parsed = python.wait_with_output().unwrap();
-    assert!(parsed.status.success(), "invalid JSON: {}", all.stdout);
+    let parsed = python(
+        "import json,sys; d=json.load(sys.stdin); print(len(d), sorted(d[0]))",
+        &all.stdout,
+    );
     assert_eq!(
-        String::from_utf8_lossy(&parsed.stdout),
+        parsed,
         "7 ['active', 'description', 'load', 'sub', 'unit']\n"
     );
     let empty = t.systemctl(&["list-units", "-o", "json"]);

@@ -56,11 +56,16 @@ impl Run {
 }
 
 pub fn run_cmd(cmd: &mut Command) -> Run {
+    run_cmd_in_locale(cmd, "C.UTF-8")
+}
+
+/// [`run_cmd`] under the locale `lc_all` (systemd quotes differently in `C`).
+pub fn run_cmd_in_locale(cmd: &mut Command, lc_all: &str) -> Run {
     let out = cmd
         .stdin(Stdio::null())
         .env("SYSTEMD_COLORS", "0")
         .env("SYSTEMD_PAGER", "")
-        .env("LC_ALL", "C.UTF-8")
+        .env("LC_ALL", lc_all)
         .output()
         .expect("spawn");
     Run {
@@ -68,6 +73,28 @@ pub fn run_cmd(cmd: &mut Command) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Runs a Python 3 script with `input` on its stdin (for checking JSON with a real
+/// parser); asserts that it succeeds and returns its stdout.
+pub fn python(script: &str, input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .expect("python3 stdin")
+        .write_all(input.as_bytes())
+        .expect("write to python3");
+    let out = child.wait_with_output().expect("python3");
+    assert!(out.status.success(), "python3 failed on {input:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A scratch directory used as `--root`, with helpers to write unit files into it.
@@ -182,15 +209,29 @@ impl Tree {
 }
 
 /// Runs the same systemctl arguments on two copies of `tree`, ours and the oracle's, and
-/// asserts equal exit codes, stdout, and resulting trees. Returns (ours, oracle's).
+/// asserts equal exit codes, stdout, and resulting trees. Returns (ours, oracle's) with the
+/// copies' paths in stdout and stderr replaced by `<ROOT>`.
 pub fn differential(tree: &Tree, args: &[&str]) -> (Run, Run) {
-    let ours_tree = tree.copy();
-    let theirs_tree = tree.copy();
-    let ours = ours_tree.systemctl(args);
-    let theirs = theirs_tree.oracle(args);
+    differential_in_locale(tree, args, "C.UTF-8")
+}
+
+/// [`differential`] under the locale `lc_all`.
+pub fn differential_in_locale(tree: &Tree, args: &[&str], lc_all: &str) -> (Run, Run) {
+    let run = |bin: &Path, t: &Tree| {
+        let root = format!("--root={}", t.path().display());
+        let r = run_cmd_in_locale(Command::new(bin).arg(root).args(args), lc_all);
+        Run {
+            code: r.code,
+            stdout: t.scrub(&r.stdout),
+            stderr: t.scrub(&r.stderr),
+        }
+    };
+    let (ours_tree, theirs_tree) = (tree.copy(), tree.copy());
+    let ours = run(&applet("systemctl"), &ours_tree);
+    let theirs = run(Path::new(ORACLE), &theirs_tree);
     assert_eq!(
-        (ours.code, ours_tree.scrub(&ours.stdout)),
-        (theirs.code, theirs_tree.scrub(&theirs.stdout)),
+        (ours.code, &ours.stdout),
+        (theirs.code, &theirs.stdout),
         "systemctl {args:?}: exit code/stdout differ (left: unitbox, right: systemd)\nours stderr: {}\ntheirs stderr: {}",
         ours.stderr,
         theirs.stderr

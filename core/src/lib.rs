@@ -9,12 +9,17 @@
 //! - [`install`]: the `[Install]` side: enable, disable, mask, presets, unit file states.
 //! - [`state`]: the per-scope runtime state directory, unit state files, locks, liveness;
 //!   [`journal`] is the log store the supervisors write and journalctl reads.
+//! - [`capsule`]: `capsule@NAME.service` and `--capsule=NAME`.
 
+pub mod arch;
+pub mod capsule;
 pub mod error;
 pub mod exec;
+pub mod glob;
 pub mod init;
 pub mod install;
 pub mod journal;
+pub mod json;
 pub mod manager;
 pub mod root;
 pub mod scope;

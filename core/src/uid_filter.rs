@@ -18,23 +18,12 @@ pub fn system_unit_allowed(unit: &Unit, db: &UserDb, manager_uid: u32) -> bool {
 mod tests {
     use super::*;
     use crate::unit::syntax;
-    use crate::unit::{LoadState, Settings, UnitName};
     use crate::users::Passwd;
     use std::path::Path;
 
     fn unit(text: &str) -> Unit {
         let (entries, _) = syntax::parse(text, Path::new("/x.service"));
-        Unit {
-            id: UnitName::parse("x.service").unwrap(),
-            names: vec!["x.service".into()],
-            load_state: LoadState::Loaded,
-            load_error: None,
-            fragment_path: None,
-            dropin_paths: Vec::new(),
-            settings: Settings { entries },
-            dir_dependencies: Vec::new(),
-            diagnostics: Vec::new(),
-        }
+        Unit::loaded_with("x.service", entries)
     }
 
     fn db() -> UserDb {

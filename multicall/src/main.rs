@@ -11,6 +11,7 @@ const APPLETS: &[(&str, Applet)] = &[
     ("systemctl", unitbox_systemctl::main),
     ("journalctl", unitbox_journalctl::main),
     ("systemd-notify", unitbox_systemd_notify::main),
+    ("systemd-run", unitbox_systemd_run::main),
 ];
 
 fn find(name: &str) -> Option<Applet> {

@@ -8,45 +8,6 @@ mod scopes;
 mod states;
 
 use crate::support::*;
-use std::process::Command;
-
-/// Runs `args` through both binaries on copies of `tree` under the locale `lc_all`; returns
-/// (ours, theirs) with stdout/stderr scrubbed of the tree paths, after asserting equal exit
-/// codes, stdout and resulting trees.
-pub fn both_in_locale(tree: &Tree, args: &[&str], lc_all: &str) -> (Run, Run) {
-    let run = |bin: &std::path::Path, t: &Tree| {
-        let out = Command::new(bin)
-            .arg(format!("--root={}", t.path().display()))
-            .args(args)
-            .env("SYSTEMD_COLORS", "0")
-            .env("SYSTEMD_PAGER", "")
-            .env("LC_ALL", lc_all)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("spawn");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: t.scrub(&String::from_utf8_lossy(&out.stdout)),
-            stderr: t.scrub(&String::from_utf8_lossy(&out.stderr)),
-        }
-    };
-    let (ours_tree, theirs_tree) = (tree.copy(), tree.copy());
-    let ours = run(&applet("systemctl"), &ours_tree);
-    let theirs = run(std::path::Path::new(ORACLE), &theirs_tree);
-    assert_eq!(
-        (ours.code, &ours.stdout),
-        (theirs.code, &theirs.stdout),
-        "systemctl {args:?}: exit code/stdout differ (left: unitbox, right: systemd)\nours stderr: {}\ntheirs stderr: {}",
-        ours.stderr,
-        theirs.stderr
-    );
-    assert_eq!(
-        ours_tree.snapshot(),
-        theirs_tree.snapshot(),
-        "systemctl {args:?}: resulting trees differ (left: unitbox, right: systemd)"
-    );
-    (ours, theirs)
-}
 
 /// Exit code, stdout, tree and stderr all equal to systemd's.
 pub fn same(tree: &Tree, args: &[&str]) -> Run {
@@ -54,7 +15,7 @@ pub fn same(tree: &Tree, args: &[&str]) -> Run {
 }
 
 pub fn same_in_locale(tree: &Tree, args: &[&str], lc_all: &str) -> Run {
-    let (ours, theirs) = both_in_locale(tree, args, lc_all);
+    let (ours, theirs) = differential_in_locale(tree, args, lc_all);
     assert_eq!(
         ours.stderr, theirs.stderr,
         "systemctl {args:?}: stderr differs (left: unitbox, right: systemd)"
@@ -65,7 +26,7 @@ pub fn same_in_locale(tree: &Tree, args: &[&str], lc_all: &str) -> Run {
 /// Like [`same`], but stderr compared as a set of lines: for verbs whose message order
 /// follows `readdir` order (preset-all), which copies of a tree need not share.
 pub fn same_lines(tree: &Tree, args: &[&str]) -> Run {
-    let (ours, theirs) = both_in_locale(tree, args, "C.UTF-8");
+    let (ours, theirs) = differential_in_locale(tree, args, "C.UTF-8");
     let sorted = |s: &str| {
         let mut v: Vec<String> = s.lines().map(str::to_string).collect();
         v.sort();

@@ -72,13 +72,13 @@ fn sysv_tree() -> Tree {
 fn sysv_scripts_are_not_unit_files() {
     let t = sysv_tree();
     same(&t, &["list-unit-files"]);
-    let (ours, _) = both_in_locale(&t, &["is-enabled", "sv"], "C.UTF-8");
+    let (ours, _) = differential_in_locale(&t, &["is-enabled", "sv"], "C.UTF-8");
     assert_eq!((ours.code, ours.stdout.as_str()), (1, "disabled\n"));
     assert!(ours
         .stderr
         .starts_with("sv.service is not a native service, redirecting to systemd-sysv-install.\n"));
     t.symlink("../init.d/sv", "/etc/rc5.d/S01sv");
-    let (ours, _) = both_in_locale(&t, &["is-enabled", "sv", "foo"], "C.UTF-8");
+    let (ours, _) = differential_in_locale(&t, &["is-enabled", "sv", "foo"], "C.UTF-8");
     assert_eq!(ours.stdout, "enabled\ndisabled\n");
 }
 

@@ -4,12 +4,14 @@
 
 use crate::getopt::{opt, HasArg, Parser, Spec};
 use crate::output::Mode;
-use crate::timespec::{parse_size, parse_timespan, parse_timestamp};
+use crate::timespec::{parse_timespan, parse_timestamp};
 use std::ffi::OsString;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
+use unitbox_core::journal::format::LineMode;
 use unitbox_core::journal::record::parse_priority;
 use unitbox_core::state::tz::TimeZone;
+use unitbox_core::unit::value::parse_size;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lines {
@@ -243,7 +245,7 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
         priorities: 0..=7,
         grep: None,
         case_sensitive: None,
-        output: Mode::Short,
+        output: Mode::Line(LineMode::Short),
         quiet: false,
         boot: None,
         boot_implied: false,
@@ -340,7 +342,8 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
             "disk-usage" => o.action = Action::DiskUsage,
             "vacuum-size" => {
                 vacuum.0 = Some(
-                    parse_size(&value).ok_or(format!("Failed to parse vacuum size: {value}"))?,
+                    parse_size(&value)
+                        .map_err(|_| format!("Failed to parse vacuum size: {value}"))?,
                 )
             }
             "vacuum-time" => {

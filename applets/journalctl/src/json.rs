@@ -2,75 +2,37 @@
 //! array of its bytes; an over-long value is `null` unless `--all` (systemd's
 //! `JSON_THRESHOLD`).
 
+use unitbox_core::json::Json;
+
 /// Values longer than this become `null` without `--all`.
 pub const JSON_THRESHOLD: usize = 4096;
 
-/// Appends `text` as a JSON string literal.
-pub fn push_string(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
-    for c in text.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
+/// A field value: a string, an array of byte numbers when it is not UTF-8, or `null` when
+/// it is too long.
+fn value(bytes: &[u8], all: bool) -> Json {
+    if !all && bytes.len() > JSON_THRESHOLD {
+        return Json::Null;
     }
-    out.push(b'"');
-}
-
-/// Appends a field value: a string, an array of byte numbers, or `null`.
-pub fn push_value(out: &mut Vec<u8>, value: &[u8], all: bool) {
-    if !all && value.len() > JSON_THRESHOLD {
-        out.extend_from_slice(b"null");
-        return;
-    }
-    match std::str::from_utf8(value) {
-        Ok(text) => push_string(out, text),
-        Err(_) => {
-            out.push(b'[');
-            for (i, b) in value.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(b.to_string().as_bytes());
-            }
-            out.push(b']');
-        }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Json::String(text.to_string()),
+        Err(_) => Json::Array(bytes.iter().map(|&b| Json::Number(b.into())).collect()),
     }
 }
 
-/// One object from (name, value) pairs: compact on one line, or systemd's pretty layout
-/// (a tab per level, `"KEY" : value`).
+/// One object from (name, value) pairs: compact on one line, or systemd's pretty layout.
 pub fn object(fields: &[(&str, Vec<u8>)], pretty: bool, all: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(512);
-    out.push(b'{');
-    for (i, (name, value)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        if pretty {
-            out.extend_from_slice(b"\n\t");
-        }
-        push_string(&mut out, name);
-        out.extend_from_slice(if pretty { b" : " } else { b":" });
-        push_value(&mut out, value, all);
-    }
-    if pretty {
-        out.push(b'\n');
-    }
-    out.push(b'}');
-    out
+    let object = Json::Object(
+        fields
+            .iter()
+            .map(|(name, bytes)| (name.to_string(), value(bytes, all)))
+            .collect(),
+    );
+    let text = if pretty {
+        object.to_pretty()
+    } else {
+        object.to_compact()
+    };
+    text.into_bytes()
 }
 
 #[cfg(test)]

@@ -23,14 +23,10 @@ use std::path::PathBuf;
 use unitbox_core::journal::record::Record;
 use unitbox_core::root::Root;
 use unitbox_core::scope::{Scope, ScopeKind};
-use unitbox_core::state::dir::logical_dir;
+use unitbox_core::state::dir::journal_dir_for;
 use unitbox_core::state::time::now_realtime_us;
 use unitbox_core::state::tz::TimeZone;
 use unitbox_core::users::Identity;
-
-/// The store's subdirectory of the state directory (`StateDir::journal_dir()`), computed
-/// here without `StateDir`, whose constructors create and clean: journalctl only reads.
-const JOURNAL_SUBDIR: &str = "journal";
 
 /// Runs `journalctl` with full argv (argv[0] included) and returns the exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -75,8 +71,7 @@ fn journal_dir(o: &Options) -> Result<PathBuf, String> {
         (ScopeKind::System, Identity::root_user())
     };
     let scope = Scope::new(kind, root, identity, &env);
-    let logical = logical_dir(&scope).map_err(|e| e.to_string())?;
-    Ok(scope.root.host_path(&logical).join(JOURNAL_SUBDIR))
+    journal_dir_for(&scope).map_err(|e| e.to_string())
 }
 
 fn run(o: &Options, now: u64, tz: &TimeZone) -> Result<i32, String> {

@@ -5,10 +5,10 @@
 //! may delete; live files are never touched, their writers hold them open.
 
 use crate::select::list_boots;
-use crate::timespec::format_bytes;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use unitbox_core::journal::format::format_bytes;
 use unitbox_core::journal::record::Record;
 use unitbox_core::state::time::format_timestamp;
 use unitbox_core::state::tz::TimeZone;

@@ -3,23 +3,18 @@
 //! `_EXE`, `_GID`, …); the ones they have get systemd's names.
 
 use crate::json;
-use crate::timespec::format_bytes;
 use std::io::{self, Write};
+use unitbox_core::journal::format::{
+    format_bytes, is_printable, local_hostname, write_line, LineMode, LineStyle,
+};
 use unitbox_core::journal::record::{Record, Stream};
-use unitbox_core::state::time::{format_timestamp, LocalTime, USEC_PER_SEC};
+use unitbox_core::state::time::format_timestamp_us;
 use unitbox_core::state::tz::TimeZone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    Short,
-    ShortPrecise,
-    ShortIso,
-    ShortIsoPrecise,
-    ShortFull,
-    ShortMonotonic,
-    ShortUnix,
-    WithUnit,
-    Cat,
+    /// One line a record: the `short` family, `with-unit`, `cat`.
+    Line(LineMode),
     Verbose,
     Json,
     JsonPretty,
@@ -30,16 +25,10 @@ pub enum Mode {
 impl Mode {
     /// The mode of an `-o` argument, or the one-line error.
     pub fn parse(name: &str) -> Result<Mode, String> {
+        if let Some(line) = LineMode::parse(name) {
+            return Ok(Mode::Line(line));
+        }
         Ok(match name {
-            "short" => Mode::Short,
-            "short-precise" => Mode::ShortPrecise,
-            "short-iso" => Mode::ShortIso,
-            "short-iso-precise" => Mode::ShortIsoPrecise,
-            "short-full" => Mode::ShortFull,
-            "short-monotonic" => Mode::ShortMonotonic,
-            "short-unix" => Mode::ShortUnix,
-            "with-unit" => Mode::WithUnit,
-            "cat" => Mode::Cat,
             "verbose" => Mode::Verbose,
             "json" => Mode::Json,
             "json-pretty" => Mode::JsonPretty,
@@ -84,7 +73,7 @@ impl<'a> Style<'a> {
             no_hostname: false,
             all: false,
             user_scope: false,
-            hostname: hostname(),
+            hostname: local_hostname(),
             local,
             utc_zone: TimeZone::utc(),
         }
@@ -97,24 +86,14 @@ impl<'a> Style<'a> {
             self.local
         }
     }
-}
 
-/// The records do not store the host: they were written on this one.
-fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into())
-}
-
-/// systemd's `utf8_is_printable()`: valid UTF-8 without control characters other than
-/// newline and tab.
-fn is_printable(bytes: &[u8]) -> bool {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => !text
-            .chars()
-            .any(|c| (c < ' ' && c != '\n' && c != '\t') || ('\u{7f}'..='\u{9f}').contains(&c)),
-        Err(_) => false,
+    fn line_style(&self, mode: LineMode) -> LineStyle<'_> {
+        LineStyle {
+            mode,
+            hostname: (!self.no_hostname).then_some(self.hostname.as_str()),
+            all: self.all,
+            zone: self.zone(),
+        }
     }
 }
 
@@ -185,10 +164,7 @@ pub fn fields(r: &Record, style: &Style) -> Vec<(&'static str, Vec<u8>)> {
 /// Writes one record in `style`.
 pub fn write_entry(out: &mut impl Write, r: &Record, style: &Style) -> io::Result<()> {
     match style.mode {
-        Mode::Cat => {
-            out.write_all(&r.message)?;
-            out.write_all(b"\n")
-        }
+        Mode::Line(mode) => write_line(out, r, &style.line_style(mode)),
         Mode::Verbose => write_verbose(out, r, style),
         Mode::Json | Mode::JsonPretty | Mode::JsonSse | Mode::JsonSeq => {
             let mut all: Vec<(&str, Vec<u8>)> = vec![
@@ -213,111 +189,14 @@ pub fn write_entry(out: &mut impl Write, r: &Record, style: &Style) -> io::Resul
                 b"\n"
             })
         }
-        _ => write_short(out, r, style),
     }
-}
-
-fn timestamp(r: &Record, style: &Style) -> String {
-    let zone = style.zone();
-    let t = LocalTime::from_realtime_us(r.realtime, zone);
-    let seconds = r.realtime / USEC_PER_SEC;
-    let micros = r.realtime % USEC_PER_SEC;
-    match style.mode {
-        Mode::ShortFull | Mode::WithUnit => format_timestamp(r.realtime.max(1), zone),
-        Mode::ShortUnix => format!("{seconds:10}.{micros:06}"),
-        Mode::ShortMonotonic => format!(
-            "[{:5}.{:06}]",
-            r.monotonic / USEC_PER_SEC,
-            r.monotonic % USEC_PER_SEC
-        ),
-        Mode::ShortIso | Mode::ShortIsoPrecise => {
-            let fraction = if style.mode == Mode::ShortIsoPrecise {
-                format!(".{micros:06}")
-            } else {
-                String::new()
-            };
-            let offset_minutes = t.utc_offset / 60;
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}{}{:02}:{:02}",
-                t.year,
-                t.month,
-                t.day,
-                t.hour,
-                t.minute,
-                t.second,
-                if offset_minutes < 0 { '-' } else { '+' },
-                offset_minutes.abs() / 60,
-                offset_minutes.abs() % 60
-            )
-        }
-        _ => {
-            let fraction = if style.mode == Mode::ShortPrecise {
-                format!(".{micros:06}")
-            } else {
-                String::new()
-            };
-            format!(
-                "{} {:02} {:02}:{:02}:{:02}{fraction}",
-                t.month_name(),
-                t.day,
-                t.hour,
-                t.minute,
-                t.second
-            )
-        }
-    }
-}
-
-fn write_short(out: &mut impl Write, r: &Record, style: &Style) -> io::Result<()> {
-    let mut prefix = timestamp(r, style);
-    if !style.no_hostname {
-        prefix.push(' ');
-        prefix.push_str(&style.hostname);
-    }
-    prefix.push(' ');
-    if style.mode == Mode::WithUnit && !r.unit.is_empty() {
-        prefix.push_str(&r.unit);
-    } else if !r.identifier.is_empty() {
-        prefix.push_str(&r.identifier);
-    } else {
-        prefix.push_str("unknown");
-    }
-    if r.pid != 0 {
-        prefix.push_str(&format!("[{}]", r.pid));
-    }
-    prefix.push_str(": ");
-    out.write_all(prefix.as_bytes())?;
-    if !style.all && !is_printable(&r.message) {
-        return writeln!(out, "[{} blob data]", format_bytes(r.message.len() as u64));
-    }
-    // Continuation lines of a multi-line message line up under its first line.
-    let indent = " ".repeat(prefix.chars().count());
-    let message = r.message.strip_suffix(b"\n").unwrap_or(&r.message);
-    for (i, line) in message.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            out.write_all(indent.as_bytes())?;
-        }
-        out.write_all(line)?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
 }
 
 fn write_verbose(out: &mut impl Write, r: &Record, style: &Style) -> io::Result<()> {
-    let zone = style.zone();
-    let t = LocalTime::from_realtime_us(r.realtime, zone);
     writeln!(
         out,
-        "{} {:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06} {} [{}]",
-        t.weekday_name(),
-        t.year,
-        t.month,
-        t.day,
-        t.hour,
-        t.minute,
-        t.second,
-        t.microsecond,
-        t.zone,
+        "{} [{}]",
+        format_timestamp_us(r.realtime, style.zone()),
         cursor(r)
     )?;
     for (name, value) in fields(r, style) {
@@ -367,65 +246,40 @@ mod tests {
     }
 
     #[test]
-    fn short_family() {
+    fn options_reach_the_line_formatter() {
         let r = record(b"hello");
-        let cases = [
-            (Mode::Short, "Nov 21 20:11:30 box food[42]: hello\n"),
-            (
-                Mode::ShortPrecise,
-                "Nov 21 20:11:30.123456 box food[42]: hello\n",
-            ),
-            (
-                Mode::ShortIso,
-                "2026-11-21T20:11:30+00:00 box food[42]: hello\n",
-            ),
-            (
-                Mode::ShortIsoPrecise,
-                "2026-11-21T20:11:30.123456+00:00 box food[42]: hello\n",
-            ),
-            (
-                Mode::ShortFull,
-                "Sat 2026-11-21 20:11:30 UTC box food[42]: hello\n",
-            ),
-            (Mode::ShortUnix, "1795291890.123456 box food[42]: hello\n"),
-            (Mode::ShortMonotonic, "[    5.000123] box food[42]: hello\n"),
-            (
-                Mode::WithUnit,
-                "Sat 2026-11-21 20:11:30 UTC box foo.service[42]: hello\n",
-            ),
-            (Mode::Cat, "hello\n"),
-        ];
-        for (mode, expected) in cases {
-            assert_eq!(render(mode, &r, |_| {}), expected, "{mode:?}");
-        }
         assert_eq!(
-            render(Mode::Short, &r, |s| s.no_hostname = true),
+            render(Mode::Line(LineMode::Short), &r, |_| {}),
+            "Nov 21 20:11:30 box food[42]: hello\n"
+        );
+        assert_eq!(
+            render(Mode::Line(LineMode::Short), &r, |s| s.no_hostname = true),
             "Nov 21 20:11:30 food[42]: hello\n"
         );
+        assert_eq!(
+            render(Mode::Line(LineMode::Cat), &record(b"bin\x01ary"), |_| {}),
+            "bin\x01ary\n"
+        );
+        assert_eq!(
+            render(Mode::Line(LineMode::Short), &record(b"bin\x01ary"), |s| s
+                .all =
+                true),
+            "Nov 21 20:11:30 box food[42]: bin\x01ary\n"
+        );
         let cet = TimeZone::from_posix("CET-1").unwrap();
-        let mut style = Style::new(Mode::ShortIso, &cet);
+        let mut style = Style::new(Mode::Line(LineMode::ShortIso), &cet);
         style.hostname = "box".into();
         let mut out = Vec::new();
         write_entry(&mut out, &r, &style).unwrap();
         assert!(String::from_utf8(out)
             .unwrap()
             .starts_with("2026-11-21T21:11:30+01:00 "));
-    }
-
-    #[test]
-    fn multi_line_and_binary_messages() {
-        assert_eq!(
-            render(Mode::Short, &record(b"one\ntwo"), |_| {}),
-            "Nov 21 20:11:30 box food[42]: one\n                              two\n"
-        );
-        assert_eq!(
-            render(Mode::Short, &record(b"bin\x01ary"), |_| {}),
-            "Nov 21 20:11:30 box food[42]: [7B blob data]\n"
-        );
-        assert_eq!(
-            render(Mode::Short, &record(b"bin\x01ary"), |s| s.all = true),
-            "Nov 21 20:11:30 box food[42]: bin\x01ary\n"
-        );
+        style.utc = true;
+        let mut out = Vec::new();
+        write_entry(&mut out, &r, &style).unwrap();
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .starts_with("2026-11-21T20:11:30+00:00 "));
     }
 
     #[test]
@@ -458,7 +312,7 @@ mod tests {
 
     #[test]
     fn mode_names() {
-        assert_eq!(Mode::parse("short-iso"), Ok(Mode::ShortIso));
+        assert_eq!(Mode::parse("short-iso"), Ok(Mode::Line(LineMode::ShortIso)));
         assert_eq!(
             Mode::parse("export"),
             Err("Output format 'export' is not supported by unitbox's journalctl.".into())

@@ -287,53 +287,6 @@ fn parse_time(text: &str) -> Option<(u32, u32, u32, u64)> {
     Some((hour, minute, second, micros))
 }
 
-/// `500M`, `1.5G`, `4096`, `8K`: systemd's `parse_size()` with base 1024.
-pub fn parse_size(text: &str) -> Option<u64> {
-    const SUFFIXES: &[(&str, u64)] = &[
-        ("E", 1 << 60),
-        ("P", 1 << 50),
-        ("T", 1 << 40),
-        ("G", 1 << 30),
-        ("M", 1 << 20),
-        ("K", 1 << 10),
-        ("B", 1),
-        ("", 1),
-    ];
-    let text = text.trim();
-    let number_len = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, suffix) = text.split_at(number_len);
-    let &(_, factor) = SUFFIXES.iter().find(|(s, _)| *s == suffix.trim_start())?;
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-    if whole.is_empty() || fraction.contains('.') {
-        return None;
-    }
-    scaled(whole, fraction, factor)
-}
-
-/// `1.2M`, `512B`: systemd's `format_bytes()` (base 1024, one truncated decimal).
-pub fn format_bytes(bytes: u64) -> String {
-    const UNITS: [(&str, u64); 6] = [
-        ("E", 1 << 60),
-        ("P", 1 << 50),
-        ("T", 1 << 40),
-        ("G", 1 << 30),
-        ("M", 1 << 20),
-        ("K", 1 << 10),
-    ];
-    for (i, &(suffix, factor)) in UNITS.iter().enumerate() {
-        if bytes >= factor {
-            let decimal = match UNITS.get(i + 1) {
-                Some(&(_, smaller)) => (bytes / smaller * 10 / 1024) % 10,
-                None => bytes * 10 / factor % 10,
-            };
-            return format!("{}.{decimal}{suffix}", bytes / factor);
-        }
-    }
-    format!("{bytes}B")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,21 +372,5 @@ mod tests {
             parse_timestamp("2024-07-01 02:00", NOW, &cet),
             Some(1_719_792_000 * USEC_PER_SEC)
         );
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("4096"), Some(4096));
-        assert_eq!(parse_size("8K"), Some(8192));
-        assert_eq!(parse_size("1.5G"), Some(3 << 29));
-        assert_eq!(parse_size("500M"), Some(500 << 20));
-        assert_eq!(parse_size("bad"), None);
-        assert_eq!(parse_size("5X"), None);
-        assert_eq!(format_bytes(0), "0B");
-        assert_eq!(format_bytes(1023), "1023B");
-        assert_eq!(format_bytes(1024), "1.0K");
-        assert_eq!(format_bytes(1_258_291), "1.1M");
-        assert_eq!(format_bytes(1_300_000), "1.2M");
-        assert_eq!(format_bytes(8 << 20), "8.0M");
     }
 }

@@ -4,8 +4,9 @@
 use crate::cli::Options;
 use crate::exit::{CtlError, CtlResult};
 use std::cell::OnceCell;
+use unitbox_core::capsule;
 use unitbox_core::root::Root;
-use unitbox_core::scope::{capsule_name_is_valid, Scope, ScopeKind};
+use unitbox_core::scope::{Scope, ScopeKind};
 use unitbox_core::unit::UnitStore;
 use unitbox_core::users::Identity;
 
@@ -23,9 +24,14 @@ impl Ctx {
     pub fn new(opts: Options) -> CtlResult<Self> {
         let kind = select_scope(&opts)?;
         let root = opts.root.as_deref().map(Root::new).unwrap_or_default();
-        let identity = match kind {
+        let identity = match &kind {
             ScopeKind::System | ScopeKind::Global => Identity::root_user(),
-            ScopeKind::User | ScopeKind::Capsule(_) => Identity::current(&root, &env),
+            ScopeKind::User => Identity::current(&root, &env),
+            // Everything from here on runs as the capsule's user (systemd's client
+            // connects to the capsule's bus as that user, too).
+            ScopeKind::Capsule(name) => {
+                capsule::enter(&root, name).map_err(|e| CtlError::failure(e.to_string()))?
+            }
         };
         let scope = Scope::new(kind, root, identity, &env);
         Ok(Ctx {
@@ -55,7 +61,7 @@ fn select_scope(opts: &Options) -> CtlResult<ScopeKind> {
                 "Cannot access system instance with --capsule=/-C.",
             ));
         }
-        if !capsule_name_is_valid(name) {
+        if !capsule::name_is_valid(name) {
             return Err(CtlError::failure(format!("Invalid capsule name: {name}")));
         }
         return Ok(ScopeKind::Capsule(name.clone()));

@@ -1,5 +1,5 @@
-//! Output helpers shared by the verbs: column tables as systemd's `format-table` prints them,
-//! a small JSON writer for `--output=json`, and the terminal width.
+//! Output helpers shared by the verbs: column tables as systemd's `format-table` prints them
+//! and the terminal width (JSON is [`unitbox_core::json`]).
 
 use std::io::IsTerminal;
 
@@ -69,100 +69,6 @@ pub fn ellipsize(text: &str, width: usize) -> String {
     out
 }
 
-/// A JSON value, just enough for systemd's table-as-JSON output.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Json {
-    String(String),
-    Array(Vec<Json>),
-    /// Keys keep their insertion order, as systemd's tables keep column order.
-    Object(Vec<(String, Json)>),
-}
-
-impl Json {
-    /// Compact form, one line (`--output=json`).
-    pub fn to_compact(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, None, 0);
-        out
-    }
-
-    /// systemd's `json-pretty` layout: eight-space indentation, `" : "` between key and
-    /// value.
-    pub fn to_pretty(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, Some(8), 0);
-        out
-    }
-
-    fn write(&self, out: &mut String, indent: Option<usize>, depth: usize) {
-        let newline = |out: &mut String, depth: usize| {
-            if let Some(step) = indent {
-                out.push('\n');
-                out.extend(std::iter::repeat_n(' ', step * depth));
-            }
-        };
-        match self {
-            Json::String(s) => write_json_string(out, s),
-            Json::Array(items) => {
-                if items.is_empty() {
-                    out.push_str("[]");
-                    return;
-                }
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    newline(out, depth + 1);
-                    item.write(out, indent, depth + 1);
-                }
-                newline(out, depth);
-                out.push(']');
-            }
-            Json::Object(fields) => {
-                if fields.is_empty() {
-                    out.push_str("{}");
-                    return;
-                }
-                out.push('{');
-                for (i, (key, value)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    newline(out, depth + 1);
-                    write_json_string(out, key);
-                    out.push_str(if indent.is_some() { " : " } else { ":" });
-                    value.write(out, indent, depth + 1);
-                }
-                newline(out, depth);
-                out.push('}');
-            }
-        }
-    }
-}
-
-/// Writes a JSON string literal: `"` and `\` escaped, control characters as `\n`, `\t`, …
-/// or `\u00XX`; everything else (UTF-8 included) verbatim.
-fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,21 +80,6 @@ mod tests {
             vec!["AAA".to_string(), "B".into(), "".into()],
         ];
         assert_eq!(columns(&rows), ["A   BB C", "AAA B"]);
-    }
-
-    #[test]
-    fn json_escapes_and_layouts() {
-        let v = Json::Array(vec![Json::Object(vec![
-            ("unit".into(), Json::String("a\"b\\c\nd\u{1}é".into())),
-            ("sub".into(), Json::String("dead".into())),
-        ])]);
-        assert_eq!(
-            v.to_compact(),
-            r#"[{"unit":"a\"b\\c\nd\u0001é","sub":"dead"}]"#
-        );
-        let pretty = Json::Object(vec![("a".into(), Json::Array(vec![]))]).to_pretty();
-        assert_eq!(pretty, "{\n        \"a\" : []\n}");
-        assert_eq!(Json::Array(vec![]).to_compact(), "[]");
     }
 
     #[test]

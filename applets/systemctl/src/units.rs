@@ -16,6 +16,7 @@
 
 use crate::exit::{CtlError, CtlResult};
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use unitbox_core::glob::unit_name_matches;
 use unitbox_core::scope::Scope;
 use unitbox_core::unit::name::{self, UnitName};
 use unitbox_core::unit::specifier::{self, SpecifierContext};
@@ -391,7 +392,7 @@ pub fn expand(universe: &Universe, args: &[String]) -> CtlResult<Vec<String>> {
         if name::is_glob(&mangled) {
             for unit in universe.units() {
                 let id = unit.id.as_str();
-                if fnmatch(&mangled, id) && !out.iter().any(|o| o == id) {
+                if unit_name_matches(&mangled, id) && !out.iter().any(|o| o == id) {
                     out.push(id.to_string());
                 }
             }
@@ -411,103 +412,9 @@ pub fn plain_names(args: &[String]) -> Vec<UnitName> {
         .collect()
 }
 
-/// `fnmatch(3)` with `FNM_NOESCAPE`, as systemd matches unit patterns: `*` and `?` match
-/// any characters (`/` included), `[…]` is a class with ranges and `!`/`^` negation.
-pub fn fnmatch(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    match_from(&p, &t)
-}
-
-fn match_from(p: &[char], t: &[char]) -> bool {
-    let (mut pi, mut ti) = (0, 0);
-    // Backtracking point for the last `*`: (pattern index after it, text index).
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        let step = match p.get(pi) {
-            Some('*') => {
-                star = Some((pi + 1, ti));
-                pi += 1;
-                continue;
-            }
-            Some('?') => Some(1),
-            Some('[') => match match_class(&p[pi..], t[ti]) {
-                Some((true, len)) => Some(len),
-                Some((false, _)) => None,
-                // An unterminated `[` is an ordinary character.
-                None => (t[ti] == '[').then_some(1),
-            },
-            Some(c) => (*c == t[ti]).then_some(1),
-            None => None,
-        };
-        match step {
-            Some(len) => {
-                pi += len;
-                ti += 1;
-            }
-            None => match star {
-                Some((sp, st)) => {
-                    pi = sp;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
-/// Matches `c` against the class at the start of `p` (`[…]`): `Some((matched, length of
-/// the class in the pattern))`, `None` if the class is not terminated.
-fn match_class(p: &[char], c: char) -> Option<(bool, usize)> {
-    let mut i = 1;
-    let negate = matches!(p.get(i), Some('!') | Some('^'));
-    if negate {
-        i += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    loop {
-        let cur = *p.get(i)?;
-        if cur == ']' && !first {
-            return Some((matched != negate, i + 1));
-        }
-        first = false;
-        if p.get(i + 1) == Some(&'-') && p.get(i + 2).is_some_and(|&e| e != ']') {
-            let end = p[i + 2];
-            if cur <= c && c <= end {
-                matched = true;
-            }
-            i += 3;
-        } else {
-            if cur == c {
-                matched = true;
-            }
-            i += 1;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fnmatch_like_libc() {
-        assert!(fnmatch("*.service", "a.service"));
-        assert!(fnmatch("ng*", "nginx.service"));
-        assert!(!fnmatch("ng*", "apache.service"));
-        assert!(fnmatch("a?c.service", "abc.service"));
-        assert!(fnmatch("[ab]*.target", "b.target"));
-        assert!(!fnmatch("[!ab]*.target", "b.target"));
-        assert!(fnmatch("[a-c]x", "bx"));
-        assert!(fnmatch("*a*b*", "xxaxxbxx"));
-        assert!(!fnmatch("*a*b", "xxaxxbxxc"));
-        assert!(fnmatch("[x", "[x"));
-        assert!(fnmatch("a\\b", "a\\b"));
-        assert!(fnmatch("*", ""));
-    }
 
     #[test]
     fn mangles_like_systemctl() {

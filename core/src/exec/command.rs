@@ -306,32 +306,12 @@ fn quote_for_display(word: &str) -> String {
 /// and are removed, a backslash escapes the next character, an unterminated quote ends at
 /// the end of the value (systemd's `EXTRACT_RELAX|EXTRACT_UNQUOTE`).
 fn split_relaxed(value: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut chars = value.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        if chars.peek().is_none() {
-            return words;
-        }
-        let mut word = String::new();
-        let mut quote: Option<char> = None;
-        while let Some(c) = chars.next() {
-            match (quote, c) {
-                (None, c) if c.is_whitespace() => break,
-                (None, '"' | '\'') => quote = Some(c),
-                (Some(q), c) if c == q => quote = None,
-                (_, '\\') => {
-                    if let Some(next) = chars.next() {
-                        word.push(next);
-                    }
-                }
-                (_, c) => word.push(c),
-            }
-        }
-        words.push(word);
-    }
+    let relaxed = SplitOptions {
+        c_unescape: false,
+        relax: true,
+    };
+    // Relaxed splitting without C escapes has no error to report.
+    split_words(value, relaxed).unwrap_or_default()
 }
 
 /// systemd's `replace_env()` without extensions: `${NAME}` → value, `$$` → `$`; anything

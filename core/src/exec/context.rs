@@ -82,33 +82,6 @@ const SYSLOG_LEVELS: [&str; 8] = [
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 ];
 
-/// The last non-empty assignment of a single-valued setting, with its entry for warnings.
-pub(crate) fn last<'a>(settings: &'a Settings, section: &str, key: &str) -> Option<&'a Entry> {
-    let entry = settings
-        .entries
-        .iter()
-        .rev()
-        .find(|e| e.section == section && e.key == key)?;
-    (!entry.value.is_empty()).then_some(entry)
-}
-
-/// The assignments of a list setting after the last empty one.
-pub(crate) fn list<'a>(settings: &'a Settings, section: &str, key: &str) -> Vec<&'a Entry> {
-    let mut out = Vec::new();
-    for e in settings
-        .entries
-        .iter()
-        .filter(|e| e.section == section && e.key == key)
-    {
-        if e.value.is_empty() {
-            out.clear();
-        } else {
-            out.push(e);
-        }
-    }
-    out
-}
-
 impl ExecContext {
     /// Reads the settings of `section` (`Service`, `Socket`, …). `specifiers` resolves `%`
     /// specifiers; problems become warnings and the setting keeps its default, as systemd.
@@ -119,35 +92,21 @@ impl ExecContext {
         warnings: &mut Warnings,
     ) -> Self {
         let mut c = ExecContext::default();
-        let resolved = |e: &Entry, w: &mut Warnings| -> Option<String> {
-            match specifiers(&e.value) {
-                Ok(v) => Some(v),
-                Err(err) => {
-                    w.push(
-                        e,
-                        format!(
-                            "Failed to resolve specifiers in {}, ignoring: {err}",
-                            e.value
-                        ),
-                    );
-                    None
-                }
-            }
-        };
-        if let Some(e) = last(settings, section, "User") {
+        let resolved = |e: &Entry, w: &mut Warnings| resolve(e, specifiers, w);
+        if let Some(e) = settings.last_entry(section, "User") {
             c.user = resolved(e, warnings);
         }
-        if let Some(e) = last(settings, section, "Group") {
+        if let Some(e) = settings.last_entry(section, "Group") {
             c.group = resolved(e, warnings);
         }
-        for e in list(settings, section, "SupplementaryGroups") {
+        for e in settings.list_entries(section, "SupplementaryGroups") {
             if let Some(v) = resolved(e, warnings) {
                 c.supplementary_groups
                     .extend(v.split_whitespace().map(str::to_string));
             }
         }
         c.dynamic_user = flag(settings, section, "DynamicUser", false, warnings);
-        if let Some(e) = last(settings, section, "WorkingDirectory") {
+        if let Some(e) = settings.last_entry(section, "WorkingDirectory") {
             let (optional, raw) = match e.value.strip_prefix('-') {
                 Some(rest) => (true, rest),
                 None => (false, e.value.as_str()),
@@ -169,14 +128,14 @@ impl ExecContext {
                 );
             }
         }
-        if let Some(e) = last(settings, section, "RootDirectory") {
+        if let Some(e) = settings.last_entry(section, "RootDirectory") {
             match resolved(e, warnings) {
                 Some(p) if p.starts_with('/') => c.root_directory = Some(PathBuf::from(p)),
                 Some(_) => warnings.push(e, format!("Not an absolute path, ignoring: {}", e.value)),
                 None => {}
             }
         }
-        if let Some(e) = last(settings, section, "UMask") {
+        if let Some(e) = settings.last_entry(section, "UMask") {
             match parse_mode(&e.value) {
                 Some(m) => c.umask = m,
                 None => warnings.push(
@@ -185,7 +144,7 @@ impl ExecContext {
                 ),
             }
         }
-        if let Some(e) = last(settings, section, "Nice") {
+        if let Some(e) = settings.last_entry(section, "Nice") {
             match e.value.parse::<i32>() {
                 Ok(n) if (-20..=19).contains(&n) => c.nice = Some(n),
                 _ => warnings.push(
@@ -195,14 +154,14 @@ impl ExecContext {
             }
         }
         for name in setting_names() {
-            if let Some(e) = last(settings, section, name) {
+            if let Some(e) = settings.last_entry(section, name) {
                 match parse_limit(name, &e.value) {
                     Ok(l) => c.limits.push(l),
                     Err(msg) => warnings.push(e, msg),
                 }
             }
         }
-        for e in list(settings, section, "Environment") {
+        for e in settings.list_entries(section, "Environment") {
             let Some(value) = resolved(e, warnings) else {
                 continue;
             };
@@ -212,7 +171,7 @@ impl ExecContext {
                 warnings.push(e, p);
             }
         }
-        for e in list(settings, section, "EnvironmentFile") {
+        for e in settings.list_entries(section, "EnvironmentFile") {
             match resolved(e, warnings).and_then(|v| EnvironmentFileSpec::parse(&v)) {
                 Some(spec) => c.environment_files.push(spec),
                 None => warnings.push(e, format!("Path '{}' is not absolute, ignoring.", e.value)),
@@ -220,7 +179,7 @@ impl ExecContext {
         }
         for key in ["PassEnvironment", "UnsetEnvironment"] {
             let mut names = Vec::new();
-            for e in list(settings, section, key) {
+            for e in settings.list_entries(section, key) {
                 let words = crate::unit::value::split_words(&e.value, Default::default())
                     .unwrap_or_default();
                 names.extend(words);
@@ -231,7 +190,7 @@ impl ExecContext {
                 c.unset_environment = names;
             }
         }
-        if let Some(e) = last(settings, section, "StandardInput") {
+        if let Some(e) = settings.last_entry(section, "StandardInput") {
             match StdInput::parse(&e.value) {
                 Some(v) => c.standard_input = v,
                 None => warnings.push(
@@ -245,7 +204,7 @@ impl ExecContext {
         }
         let mut output_set = false;
         for (key, slot) in [("StandardOutput", 1), ("StandardError", 2)] {
-            if let Some(e) = last(settings, section, key) {
+            if let Some(e) = settings.last_entry(section, key) {
                 match resolved(e, warnings).as_deref().and_then(StdOutput::parse) {
                     Some(v) if slot == 1 => {
                         c.standard_output = v;
@@ -266,15 +225,15 @@ impl ExecContext {
         {
             c.standard_output = StdOutput::Inherit;
         }
-        if let Some(e) = last(settings, section, "TTYPath") {
+        if let Some(e) = settings.last_entry(section, "TTYPath") {
             c.tty_path = PathBuf::from(&e.value);
         }
         c.ignore_sigpipe = flag(settings, section, "IgnoreSIGPIPE", true, warnings);
-        if let Some(e) = last(settings, section, "SyslogIdentifier") {
+        if let Some(e) = settings.last_entry(section, "SyslogIdentifier") {
             c.syslog_identifier = resolved(e, warnings);
         }
         c.syslog_level_prefix = flag(settings, section, "SyslogLevelPrefix", true, warnings);
-        if let Some(e) = last(settings, section, "SyslogLevel") {
+        if let Some(e) = settings.last_entry(section, "SyslogLevel") {
             match SYSLOG_LEVELS.iter().position(|l| *l == e.value) {
                 Some(l) => c.syslog_level = l as u8,
                 None => warnings.push(
@@ -297,7 +256,7 @@ fn directories(
     let mut dirs = ExecDirectories::default();
     for kind in DirKind::ALL {
         let set = dirs.get_mut(kind);
-        for e in list(settings, section, kind.setting()) {
+        for e in settings.list_entries(section, kind.setting()) {
             for word in e.value.split_whitespace() {
                 match specifiers(word)
                     .ok()
@@ -317,14 +276,14 @@ fn directories(
             }
         }
         let mode_key = format!("{}Mode", kind.setting());
-        if let Some(e) = last(settings, section, &mode_key) {
+        if let Some(e) = settings.last_entry(section, &mode_key) {
             match parse_mode(&e.value) {
                 Some(m) => set.mode = m,
                 None => warnings.push(e, format!("Invalid mode, ignoring: {}", e.value)),
             }
         }
     }
-    if let Some(e) = last(settings, section, "RuntimeDirectoryPreserve") {
+    if let Some(e) = settings.last_entry(section, "RuntimeDirectoryPreserve") {
         match Preserve::parse(&e.value) {
             Some(p) => dirs.runtime_preserve = p,
             None => warnings.push(
@@ -344,6 +303,28 @@ pub fn parse_mode(s: &str) -> Option<u32> {
     u32::from_str_radix(s, 8).ok().filter(|m| *m <= 0o7777)
 }
 
+/// The value of `e` with its `%` specifiers resolved; `None` (and a warning) when one cannot
+/// be, which leaves the setting at its default.
+pub(crate) fn resolve(
+    e: &Entry,
+    specifiers: &dyn Fn(&str) -> Result<String, String>,
+    warnings: &mut Warnings,
+) -> Option<String> {
+    match specifiers(&e.value) {
+        Ok(v) => Some(v),
+        Err(err) => {
+            warnings.push(
+                e,
+                format!(
+                    "Failed to resolve specifiers in {}, ignoring: {err}",
+                    e.value
+                ),
+            );
+            None
+        }
+    }
+}
+
 /// A boolean setting with its default; a bad value warns and keeps the default.
 pub(crate) fn flag(
     settings: &Settings,
@@ -352,7 +333,7 @@ pub(crate) fn flag(
     default: bool,
     warnings: &mut Warnings,
 ) -> bool {
-    match last(settings, section, key) {
+    match settings.last_entry(section, key) {
         None => default,
         Some(e) => parse_bool(&e.value).unwrap_or_else(|| {
             warnings.push(

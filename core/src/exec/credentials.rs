@@ -1,8 +1,11 @@
 //! `User=`, `Group=`, `SupplementaryGroups=` resolved against `/etc/passwd` and
 //! `/etc/group` of the root, as systemd's `get_fixed_user()`, `get_fixed_group()` and
-//! `get_supplementary_groups()` do.
+//! `get_supplementary_groups()` do; `DynamicUser=` allocates the user first
+//! ([`resolve_dynamic_credentials`], see [`super::dynamic_user`]).
 
+use super::dynamic_user::{self, Allocation, Registration};
 use super::exit_status::code;
+use crate::root::Root;
 use crate::users::{Identity, UserDb};
 use std::path::PathBuf;
 
@@ -111,6 +114,35 @@ pub fn resolve_credentials(
         gid,
         groups,
     })
+}
+
+/// `DynamicUser=yes`: the user is `User=` or derived from the unit name, the group
+/// `Group=` or the user's name; a static user of that name is used as is, otherwise one
+/// is allocated (or joined) and held by the returned [`Registration`] — keep it for as
+/// long as the unit runs. The resolution itself then reads the entries like `User=`.
+pub fn resolve_dynamic_credentials(
+    root: &Root,
+    unit: &str,
+    user: Option<&str>,
+    group: Option<&str>,
+    supplementary: &[String],
+) -> Result<(Credentials, Option<Registration>), CredentialError> {
+    let name = user
+        .map(str::to_string)
+        .unwrap_or_else(|| dynamic_user::user_name_for_unit(unit));
+    let group_name = group.unwrap_or(&name).to_string();
+    let allocation =
+        dynamic_user::allocate(root, unit, &name, &group_name).map_err(|e| CredentialError {
+            exit_code: code::USER,
+            message: format!("Failed to allocate dynamic user {name}: {e}"),
+        })?;
+    let registration = match allocation {
+        Allocation::Static => None,
+        Allocation::Dynamic(r) => Some(r),
+    };
+    let db = UserDb::load(root);
+    let credentials = resolve_credentials(&db, Some(&name), Some(&group_name), supplementary)?;
+    Ok((credentials, registration))
 }
 
 /// User mode: a manager that is not root cannot change its uid, so a unit whose `User=`

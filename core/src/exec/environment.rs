@@ -13,6 +13,7 @@
 //! A later source replaces an earlier value in place, so the order of first appearance is
 //! kept (as systemd's `strv_env_merge()`).
 
+use crate::glob::{fnmatch, is_glob, MatchFlags};
 use crate::root::Root;
 use crate::unit::env::parse_environment_file;
 use std::ffi::CString;
@@ -217,7 +218,7 @@ pub fn system_default_environment(root: &Root) -> Vec<(String, String)> {
 /// One `EnvironmentFile=` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvironmentFileSpec {
-    /// Absolute, inside the root; the last component may hold `*`/`?` wildcards.
+    /// Absolute, inside the root; the last component may hold `glob(3)` wildcards.
     pub path: PathBuf,
     /// The `-` prefix: a missing file is fine.
     pub optional: bool,
@@ -292,7 +293,7 @@ fn glob_last_component(path: &Path, root: &Root) -> std::io::Result<Vec<PathBuf>
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if !name.contains(['*', '?']) {
+    if !is_glob(&name) {
         return Ok(if root.host_path(path).exists() {
             vec![path.to_path_buf()]
         } else {
@@ -303,24 +304,11 @@ fn glob_last_component(path: &Path, root: &Root) -> std::io::Result<Vec<PathBuf>
     let mut found: Vec<PathBuf> = std::fs::read_dir(root.host_path(dir))?
         .flatten()
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| !n.starts_with('.') && wildcard_match(name.as_bytes(), n.as_bytes()))
+        .filter(|n| fnmatch(&name, n, MatchFlags::FILE_NAME))
         .map(|n| dir.join(n))
         .collect();
     found.sort();
     Ok(found)
-}
-
-fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.first(), text.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            wildcard_match(&pattern[1..], text)
-                || (!text.is_empty() && wildcard_match(pattern, &text[1..]))
-        }
-        (Some(b'?'), Some(_)) => wildcard_match(&pattern[1..], &text[1..]),
-        (Some(p), Some(t)) if p == t => wildcard_match(&pattern[1..], &text[1..]),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! value for both, `infinity`, byte sizes with 1024-based suffixes, time for CPU/RTTIME,
 //! and `LimitNICE=` as a nice level (`-5`) or a raw limit (`25`).
 
-use crate::unit::value::parse_timespan;
+use crate::unit::value::{parse_size, parse_timespan};
 
 /// The type `setrlimit(2)` takes for a resource: glibc declares an enum, musl an int.
 #[cfg(target_env = "gnu")]
@@ -88,7 +88,7 @@ fn parse_one(s: &str, kind: Kind) -> Result<u64, String> {
     let bad = || format!("Failed to parse resource value, ignoring: {s}");
     match kind {
         Kind::Count => s.parse::<u64>().map_err(|_| bad()),
-        Kind::Bytes => parse_size_1024(s).ok_or_else(bad),
+        Kind::Bytes => parse_size(s).map_err(|_| bad()),
         Kind::Seconds => parse_timespan(s, 1_000_000)
             .map(|usec| usec.div_ceil(1_000_000))
             .ok_or_else(bad),
@@ -109,35 +109,6 @@ fn parse_one(s: &str, kind: Kind) -> Result<u64, String> {
             }
         }
     }
-}
-
-/// `parse_size()` with base 1024: `512`, `4K`, `1.5M`, `2G`, `1T`, `1P`, `1E`, optional `B`.
-pub fn parse_size_1024(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let s = s.strip_suffix('B').unwrap_or(s);
-    let (number, factor) = match s.chars().last()? {
-        'K' => (&s[..s.len() - 1], 1u64 << 10),
-        'M' => (&s[..s.len() - 1], 1 << 20),
-        'G' => (&s[..s.len() - 1], 1 << 30),
-        'T' => (&s[..s.len() - 1], 1 << 40),
-        'P' => (&s[..s.len() - 1], 1 << 50),
-        'E' => (&s[..s.len() - 1], 1 << 60),
-        _ => (s, 1),
-    };
-    let number = number.trim_end();
-    if number.is_empty() || number.starts_with('-') {
-        return None;
-    }
-    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
-    let int: u64 = int.parse().ok()?;
-    let mut total = int.checked_mul(factor)?;
-    if !frac.is_empty() {
-        let digits = frac.len().min(18) as u32;
-        let frac_value: u64 = frac[..digits as usize].parse().ok()?;
-        total =
-            total.checked_add((frac_value as u128 * factor as u128 / 10u128.pow(digits)) as u64)?;
-    }
-    Some(total)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //!   executable (exec time);
 //! - [`context`]: the unit's execution settings ([`context::ExecContext`]);
 //! - [`credentials`]: `User=`/`Group=`/`SupplementaryGroups=` from the root's passwd/group;
+//! - [`dynamic_user`]: `DynamicUser=`: uids allocated at start, released at stop;
 //! - [`dirs`]: `RuntimeDirectory=` & co., created before the first process;
 //! - [`environment`]: the process environment in systemd's order;
 //! - [`prepare`]: settings + command → [`spawn::ProcessSpec`], standard streams;
@@ -30,6 +31,7 @@ pub mod command;
 pub mod context;
 pub mod credentials;
 pub mod dirs;
+pub mod dynamic_user;
 pub mod environment;
 pub mod exit_status;
 pub mod limits;

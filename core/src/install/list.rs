@@ -1,12 +1,12 @@
 //! `list-unit-files`: every unit file name on the search path (the highest-priority entry
 //! of each name), with its state and preset, as systemd 252's `unit_file_get_list`.
 
-use super::glob::fnmatch;
 use super::index::{Index, Kind};
 use super::info::{self, Diagnostics};
 use super::preset::Presets;
 use super::state;
 use super::UnitFileState;
+use crate::glob::unit_name_matches;
 use crate::scope::Scope;
 use std::collections::HashSet;
 
@@ -35,7 +35,7 @@ pub fn list(
             if !matches!(dir.entries.get(name), Some(Kind::File | Kind::Link(_))) {
                 continue;
             }
-            if !patterns.is_empty() && !patterns.iter().any(|p| fnmatch(p, name)) {
+            if !patterns.is_empty() && !patterns.iter().any(|p| unit_name_matches(p, name)) {
                 continue;
             }
             if !info::is_valid_name(name) || !seen.insert(name.as_str()) {

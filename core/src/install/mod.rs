@@ -12,7 +12,6 @@
 mod apply;
 pub mod changes;
 mod context;
-pub mod glob;
 pub mod index;
 pub mod info;
 pub mod list;

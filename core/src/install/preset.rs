@@ -6,10 +6,10 @@
 
 use super::changes::ChangeLog;
 use super::context::{self, Context};
-use super::glob::fnmatch;
 use super::index::{template_of, Index, Kind};
 use super::info::{self, Diagnostics};
 use super::ops::{self, Flags};
+use crate::glob::unit_name_matches;
 use crate::scope::Scope;
 use crate::unit::UnitName;
 use std::collections::BTreeMap;
@@ -101,7 +101,7 @@ impl Presets {
                     return (rule.enable, found);
                 }
             }
-            if fnmatch(&rule.pattern, name) {
+            if unit_name_matches(&rule.pattern, name) {
                 return (rule.enable, None);
             }
         }

@@ -13,7 +13,6 @@
 //! least one of them does. A value that turns out unusable at run time (`ConditionMemory=lots`)
 //! makes that entry fail whatever its `!`.
 
-mod arch;
 mod check;
 mod compare;
 mod glob;

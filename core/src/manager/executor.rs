@@ -79,6 +79,8 @@ pub struct Worker {
     pub dir: StateDir,
     /// `--no-block`: launch supervisors without waiting for their start reports.
     pub no_block: bool,
+    /// The unit whose supervisor keeps our standard streams (`systemd-run --pipe`).
+    pub caller_stdio_unit: Option<String>,
 }
 
 impl<'a> std::ops::Deref for Executor<'a> {
@@ -97,6 +99,7 @@ impl<'a> Executor<'a> {
                 scope: store.scope().clone(),
                 dir,
                 no_block,
+                caller_stdio_unit: None,
             },
         }
     }
@@ -232,7 +235,8 @@ impl Worker {
                 result: UnitResult::StartLimitHit.to_string(),
             };
         }
-        match client::launch(self.scope(), name, self.no_block, false) {
+        let inherit_stdio = self.caller_stdio_unit.as_deref() == Some(name);
+        match client::launch_with_stdio(self.scope(), name, self.no_block, false, inherit_stdio) {
             Ok(StartOutcome::Started) => JobResult::Done,
             Ok(StartOutcome::ConditionFailed { .. }) => JobResult::Skipped,
             Ok(StartOutcome::Failed { result }) if result == "assert" => JobResult::Assert,
@@ -358,7 +362,9 @@ impl Worker {
         state.result = UnitResult::Success;
         state.n_restarts = 0;
         state.start_limit_history.clear();
-        state.write(&paths.state)
+        state.write(&paths.state)?;
+        super::transient::collect(&self.scope, &self.dir, unit);
+        Ok(())
     }
 
     /// Takes the unit's operation lock (for verbs that change a stopped unit, e.g. `clean`).

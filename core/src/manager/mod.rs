@@ -7,3 +7,4 @@ pub mod executor;
 pub mod runtime;
 pub mod skip;
 pub mod transaction;
+pub mod transient;

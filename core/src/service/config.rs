@@ -7,7 +7,7 @@ use super::types::{
     EmergencyAction, KillConfig, KillMode, NotifyAccess, RestartPolicy, ServiceType,
 };
 use crate::exec::command::{parse_exec_line, ExecCommand};
-use crate::exec::context::{flag, last, list, ExecContext};
+use crate::exec::context::{flag, resolve, ExecContext};
 use crate::exec::exit_status::{signal_from_str, ExitStatusSet};
 use crate::exec::Warnings;
 use crate::scope::Scope;
@@ -99,7 +99,7 @@ impl ServiceConfig {
         let mut commands: Vec<Vec<ExecCommand>> = Vec::new();
         for key in EXEC_SETTINGS {
             let mut cmds = Vec::new();
-            for e in list(settings, s, key) {
+            for e in settings.list_entries(s, key) {
                 let parsed = parse_exec_line(&e.value, specifiers);
                 cmds.extend(parsed.commands);
                 if let Some(err) = parsed.error {
@@ -123,7 +123,7 @@ impl ServiceConfig {
             (next(), next(), next(), next());
         let (exec_reload, exec_stop, exec_stop_post) = (next(), next(), next());
 
-        let service_type = match last(settings, s, "Type") {
+        let service_type = match settings.last_entry(s, "Type") {
             Some(e) => ServiceType::parse(&e.value).unwrap_or_else(|| {
                 w.push(
                     e,
@@ -136,7 +136,7 @@ impl ServiceConfig {
         let oneshot = service_type == ServiceType::Oneshot;
 
         let time = |key: &str, w: &mut Warnings| -> Option<u64> {
-            let e = last(settings, s, key)?;
+            let e = settings.last_entry(s, key)?;
             parse_timespan(&e.value, SEC).or_else(|| {
                 w.push(
                     e,
@@ -163,7 +163,7 @@ impl ServiceConfig {
 
         let status_set = |key: &str, w: &mut Warnings| {
             let mut set = ExitStatusSet::default();
-            for e in list(settings, s, key) {
+            for e in settings.list_entries(s, key) {
                 for bad in set.extend_from(&e.value) {
                     w.push(e, format!("Failed to parse {key}= value, ignoring: {bad}"));
                 }
@@ -175,7 +175,7 @@ impl ServiceConfig {
         let restart_force_exit_status = status_set("RestartForceExitStatus", &mut w);
 
         let signal = |key: &str, default: i32, w: &mut Warnings| -> i32 {
-            match last(settings, s, key) {
+            match settings.last_entry(s, key) {
                 None => default,
                 Some(e) => signal_from_str(&e.value).unwrap_or_else(|| {
                     w.push(e, format!("Failed to parse signal, ignoring: {}", e.value));
@@ -195,7 +195,7 @@ impl ServiceConfig {
         };
 
         let watchdog = time("WatchdogSec", &mut w).unwrap_or(0);
-        let fd_store_max = match last(settings, s, "FileDescriptorStoreMax") {
+        let fd_store_max = match settings.last_entry(s, "FileDescriptorStoreMax") {
             None => 0,
             Some(e) => e.value.parse().unwrap_or_else(|_| {
                 w.push(
@@ -218,23 +218,19 @@ impl ServiceConfig {
             notify_access = Some(NotifyAccess::Main);
         }
 
-        let pid_file = last(settings, s, "PIDFile").and_then(|e| match specifiers(&e.value) {
-            Ok(p) if p.starts_with('/') => Some(crate::root::normalize(Path::new(&p))),
-            Ok(p) => Some(crate::root::normalize(&scope.runtime_base().join(p))),
-            Err(err) => {
-                w.push(
-                    e,
-                    format!(
-                        "Failed to resolve specifiers in {}, ignoring: {err}",
-                        e.value
-                    ),
-                );
-                None
-            }
-        });
+        let pid_file = settings
+            .last_entry(s, "PIDFile")
+            .and_then(|e| resolve(e, specifiers, &mut w))
+            .map(|p| {
+                if p.starts_with('/') {
+                    crate::root::normalize(Path::new(&p))
+                } else {
+                    crate::root::normalize(&scope.runtime_base().join(p))
+                }
+            });
 
         let unit_time = |key: &str, default: u64, w: &mut Warnings| -> u64 {
-            match last(settings, "Unit", key) {
+            match settings.last_entry("Unit", key) {
                 None => default,
                 Some(e) => parse_timespan(&e.value, SEC).unwrap_or_else(|| {
                     w.push(
@@ -251,7 +247,7 @@ impl ServiceConfig {
             unit_time("StartLimitInterval", DEFAULT_START_LIMIT_INTERVAL, &mut w),
             &mut w,
         );
-        let start_limit_burst = match last(settings, "Unit", "StartLimitBurst") {
+        let start_limit_burst = match settings.last_entry("Unit", "StartLimitBurst") {
             None => DEFAULT_START_LIMIT_BURST,
             Some(e) => e.value.parse().unwrap_or_else(|_| {
                 w.push(
@@ -330,7 +326,7 @@ fn parse_enum<T>(
     parse: fn(&str) -> Option<T>,
     w: &mut Warnings,
 ) -> Option<T> {
-    let e = last(settings, section, key)?;
+    let e = settings.last_entry(section, key)?;
     let value = parse(&e.value);
     if value.is_none() {
         w.push(

@@ -114,6 +114,12 @@ pub fn logical_dir(scope: &Scope) -> Result<PathBuf> {
     }
 }
 
+/// The scope's journal directory on the host, for readers (journalctl): unlike the
+/// [`StateDir`] constructors, creates and cleans nothing.
+pub fn journal_dir_for(scope: &Scope) -> Result<PathBuf> {
+    Ok(scope.root.host_path(&logical_dir(scope)?).join(JOURNAL))
+}
+
 impl StateDir {
     /// The scope's state directory, created if needed (0755 for the system, 0700 otherwise),
     /// checked to belong to the scope's user, and cleared of state from a previous boot.

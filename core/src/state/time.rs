@@ -111,6 +111,14 @@ impl LocalTime {
     pub fn month_name(&self) -> &'static str {
         MONTHS[(self.month as usize + 11) % 12]
     }
+
+    /// `2026-11-21 20:11:30` with `separator` between date and time (`T` for ISO 8601).
+    pub fn date_time(&self, separator: char) -> String {
+        format!(
+            "{:04}-{:02}-{:02}{separator}{:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's
@@ -142,19 +150,29 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 /// `Sat 2026-11-21 20:11:30 UTC`: systemctl's format of `…Timestamp` properties and of the
 /// "since" in status. Empty for an unset (zero) timestamp, as `systemctl show` prints it.
 pub fn format_timestamp(us: u64, tz: &TimeZone) -> String {
+    format_timestamp_style(us, tz, false)
+}
+
+/// `Sat 2026-11-21 20:11:30.123456 UTC`: systemd's `TIMESTAMP_US` style (`journalctl -o
+/// verbose`). Empty for zero.
+pub fn format_timestamp_us(us: u64, tz: &TimeZone) -> String {
+    format_timestamp_style(us, tz, true)
+}
+
+fn format_timestamp_style(us: u64, tz: &TimeZone, micros: bool) -> String {
     if us == 0 {
         return String::new();
     }
     let t = LocalTime::from_realtime_us(us, tz);
+    let fraction = if micros {
+        format!(".{:06}", t.microsecond)
+    } else {
+        String::new()
+    };
     format!(
-        "{} {:04}-{:02}-{:02} {:02}:{:02}:{:02} {}",
+        "{} {}{fraction} {}",
         t.weekday_name(),
-        t.year,
-        t.month,
-        t.day,
-        t.hour,
-        t.minute,
-        t.second,
+        t.date_time(' '),
         t.zone
     )
 }
@@ -245,6 +263,10 @@ mod tests {
         );
         assert_eq!(format_timestamp(1, &utc), "Thu 1970-01-01 00:00:00 UTC");
         assert_eq!(format_timestamp(0, &utc), "");
+        assert_eq!(
+            format_timestamp_us(SAT_2026_11_21_201130 + 123_456, &utc),
+            "Sat 2026-11-21 20:11:30.123456 UTC"
+        );
         // 2024-02-29 is a leap day.
         assert_eq!(
             format_timestamp(1_709_164_800 * USEC_PER_SEC, &utc),

@@ -10,7 +10,7 @@
 //! between `fork` and `exec` there.
 
 use super::protocol::{LaunchArgs, Reply, Request, StartOutcome};
-use crate::scope::Scope;
+use crate::scope::{Scope, ScopeKind};
 use crate::state::{SocketAddress, UnitPaths};
 use crate::{Error, Result};
 use std::ffi::CString;
@@ -27,6 +27,18 @@ const SELF_EXE: &str = "/proc/self/exe";
 /// Starts a supervisor for `unit` and, unless `no_block`, waits for its start report.
 /// `restart` marks an automatic restart (it keeps `NRestarts=` counting).
 pub fn launch(scope: &Scope, unit: &str, no_block: bool, restart: bool) -> Result<StartOutcome> {
+    launch_with_stdio(scope, unit, no_block, restart, false)
+}
+
+/// [`launch`]; with `inherit_stdio` the supervisor and the unit's processes keep our
+/// stdin/stdout/stderr (`systemd-run --pipe`) instead of /dev/null.
+pub fn launch_with_stdio(
+    scope: &Scope,
+    unit: &str,
+    no_block: bool,
+    restart: bool,
+    inherit_stdio: bool,
+) -> Result<StartOutcome> {
     let report = if no_block { None } else { Some(report_pipe()?) };
     let args = LaunchArgs {
         scope: scope.kind.clone(),
@@ -34,16 +46,36 @@ pub fn launch(scope: &Scope, unit: &str, no_block: bool, restart: bool) -> Resul
         unit: unit.to_string(),
         report_fd: report.as_ref().map(|(_, w)| w.as_raw_fd()),
         restart,
+        inherit_stdio,
     };
     let argv = c_argv(&args)?;
     let write_fd = report.as_ref().map(|(_, w)| w.as_raw_fd());
-    spawn_detached(&argv, write_fd)?;
+    spawn_detached(&argv, write_fd, inherit_stdio, capsule_credentials(scope)?)?;
     let Some((read_end, write_end)) = report else {
         return Ok(StartOutcome::Started);
     };
     // Only the supervisor may hold a write end now, so EOF means it is gone.
     drop(write_end);
     Ok(read_report(File::from(read_end)))
+}
+
+/// A capsule's units run as the capsule's user. `systemctl --capsule` has become that
+/// user already ([`crate::capsule::enter`]); a caller that is still root (any other
+/// front end) gets its supervisors switched here, to the uid/gid of the running capsule.
+fn capsule_credentials(scope: &Scope) -> Result<Option<(u32, u32)>> {
+    let ScopeKind::Capsule(name) = &scope.kind else {
+        return Ok(None);
+    };
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    match crate::capsule::running_uid(&scope.root, name) {
+        Some(uid) => Ok(Some((uid, uid))),
+        None => Err(Error::Invalid(
+            crate::capsule::CapsuleError::NotRunning(name.clone()).to_string(),
+        )),
+    }
 }
 
 /// The report pipe: both ends close-on-exec; the write end is made inheritable only in
@@ -81,7 +113,12 @@ fn c_argv(args: &LaunchArgs) -> Result<Vec<CString>> {
 
 /// Double fork: the intermediate child forks the supervisor and exits; the supervisor
 /// starts a new session, gets /dev/null as stdin/stdout/stderr and execs us again.
-fn spawn_detached(argv: &[CString], report_fd: Option<RawFd>) -> Result<()> {
+fn spawn_detached(
+    argv: &[CString],
+    report_fd: Option<RawFd>,
+    inherit_stdio: bool,
+    switch_to: Option<(u32, u32)>,
+) -> Result<()> {
     let exe = CString::new(SELF_EXE).map_err(|_| Error::Invalid(SELF_EXE.into()))?;
     let devnull = CString::new("/dev/null").map_err(|_| Error::Invalid("/dev/null".into()))?;
     let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
@@ -96,7 +133,13 @@ fn spawn_detached(argv: &[CString], report_fd: Option<RawFd>) -> Result<()> {
         // SAFETY: see above.
         unsafe {
             match libc::fork() {
-                0 => exec_supervisor(&exe, &ptrs, &devnull, report_fd),
+                0 => exec_supervisor(
+                    &exe,
+                    &ptrs,
+                    (!inherit_stdio).then_some(&devnull),
+                    report_fd,
+                    switch_to,
+                ),
                 pid if pid < 0 => libc::_exit(1),
                 _ => libc::_exit(0),
             }
@@ -124,18 +167,29 @@ fn spawn_detached(argv: &[CString], report_fd: Option<RawFd>) -> Result<()> {
     }
 }
 
-/// In the supervisor child, between fork and exec: async-signal-safe calls only.
+/// In the supervisor child, between fork and exec: async-signal-safe calls only. A
+/// capsule's supervisor drops to the capsule's user first.
 ///
 /// # Safety
 /// Must only be called in a freshly forked child; never returns.
 unsafe fn exec_supervisor(
     exe: &CString,
     argv: &[*const libc::c_char],
-    devnull: &CString,
+    devnull: Option<&CString>,
     report_fd: Option<RawFd>,
+    switch_to: Option<(u32, u32)>,
 ) -> ! {
     libc::setsid();
-    let null = libc::open(devnull.as_ptr(), libc::O_RDWR);
+    if let Some((uid, gid)) = switch_to {
+        let groups = [gid];
+        if libc::setgroups(1, groups.as_ptr()) != 0
+            || libc::setgid(gid) != 0
+            || libc::setuid(uid) != 0
+        {
+            libc::_exit(1);
+        }
+    }
+    let null = devnull.map_or(-1, |d| libc::open(d.as_ptr(), libc::O_RDWR));
     if null >= 0 {
         for fd in 0..3 {
             libc::dup2(null, fd);

@@ -3,8 +3,10 @@
 
 use crate::exec::command::ExecCommand;
 use crate::exec::credentials::{
-    credentials_for_self, resolve_credentials, CredentialError, Credentials,
+    credentials_for_self, resolve_credentials, resolve_dynamic_credentials, CredentialError,
+    Credentials,
 };
+use crate::exec::dynamic_user::{prepare_private_directories, Registration};
 use crate::exec::environment::{
     assemble, read_environment_files, system_default_environment, EnvInputs, ManagerVars,
 };
@@ -64,16 +66,29 @@ pub struct CommandEnv {
 pub struct Launcher {
     scope: Scope,
     credentials: Result<Credentials, CredentialError>,
+    /// `DynamicUser=`: the uid this unit holds until the launcher (the supervisor) goes.
+    dynamic_user: Option<Registration>,
     defaults: Vec<(String, String)>,
     own_environment: Vec<(String, String)>,
     pub notify_socket: Option<String>,
     pub watchdog_usec: u64,
+    /// `LaunchArgs::inherit_stdio`: processes get the supervisor's own standard streams.
+    pub inherit_stdio: bool,
 }
 
 impl Launcher {
+    /// A launcher that does not know its unit's name: a `DynamicUser=` unit then needs
+    /// `User=`. Prefer [`Launcher::for_unit`].
     pub fn new(scope: &Scope, config: &ServiceConfig) -> Launcher {
+        Launcher::for_unit(scope, config, "")
+    }
+
+    /// Resolves the credentials once for the unit's life; `DynamicUser=` allocates its
+    /// user here (see [`crate::exec::dynamic_user`]) and keeps it until the launcher drops.
+    pub fn for_unit(scope: &Scope, config: &ServiceConfig, unit: &str) -> Launcher {
         let users = UserDb::load(&scope.root);
         let ctx = &config.exec;
+        let mut dynamic_user = None;
         let credentials = match credentials_for_self(
             &users,
             &scope.identity,
@@ -81,6 +96,22 @@ impl Launcher {
             ctx.group.as_deref(),
         ) {
             Some(own) => Ok(own),
+            None if ctx.dynamic_user && can_allocate() => {
+                let resolved = match capsule_name_problem(unit) {
+                    Some(problem) => Err(problem),
+                    None => resolve_dynamic_credentials(
+                        &scope.root,
+                        unit,
+                        ctx.user.as_deref(),
+                        ctx.group.as_deref(),
+                        &ctx.supplementary_groups,
+                    ),
+                };
+                resolved.map(|(credentials, registration)| {
+                    dynamic_user = registration;
+                    credentials
+                })
+            }
             None => resolve_credentials(
                 &users,
                 ctx.user.as_deref(),
@@ -100,11 +131,19 @@ impl Launcher {
         Launcher {
             scope: scope.clone(),
             credentials,
+            dynamic_user,
             defaults,
             own_environment,
             notify_socket: None,
             watchdog_usec: 0,
+            inherit_stdio: false,
         }
+    }
+
+    /// Gives the `DynamicUser=` uid back (the unit is at rest); before the stop is
+    /// confirmed, so a `systemctl stop` that returned has released it.
+    pub fn release_dynamic_user(&mut self) {
+        self.dynamic_user = None;
     }
 
     /// Forks `command`; its stdout/stderr go to `journal_fds` where the unit's settings say
@@ -118,11 +157,20 @@ impl Launcher {
         journal_fds: (i32, i32),
     ) -> Result<Spawned, LaunchError> {
         let ctx = &config.exec;
+        // As systemd's exec_child(): credentials before directories, so a unit whose user
+        // cannot be had leaves nothing behind.
+        if let Err(e) = &self.credentials {
+            return Err(LaunchError::Exit(e.exit_code, e.message.clone()));
+        }
         let owner = self
             .credentials
             .as_ref()
             .ok()
             .and_then(|c| Some((c.uid()?, c.gid.unwrap_or(0))));
+        if let (Some(_), Some(owner)) = (&self.dynamic_user, owner) {
+            prepare_private_directories(&ctx.directories, &self.scope, owner)
+                .map_err(|e| LaunchError::Exit(e.kind.exit_code(), e.to_string()))?;
+        }
         let directories = dirs::create_directories(&ctx.directories, &self.scope, owner)
             .map_err(|e| LaunchError::Exit(e.kind.exit_code(), e.to_string()))?;
         let files = read_environment_files(&ctx.environment_files, &self.scope.root)
@@ -176,6 +224,11 @@ impl Launcher {
         let stdio = open_stdio(ctx, &self.scope.root, Some(journal_fds.0))
             .map_err(|e| LaunchError::Exit(e.exit_code, e.to_string()))?;
         stdio.apply(&mut spec);
+        if self.inherit_stdio {
+            spec.stdin = ChildStdio::Inherit;
+            spec.stdout = ChildStdio::Inherit;
+            spec.stderr = ChildStdio::Inherit;
+        }
         if spec.stderr == ChildStdio::Fd(journal_fds.0) {
             spec.stderr = ChildStdio::Fd(journal_fds.1);
         }
@@ -184,4 +237,25 @@ impl Launcher {
         drop(stdio);
         Ok(child)
     }
+}
+
+/// Only a root manager can hand out uids; a user manager (systemd refuses `DynamicUser=`
+/// there too in effect) runs such a unit as itself.
+fn can_allocate() -> bool {
+    // SAFETY: geteuid cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        log::warn!("DynamicUser= needs a manager running as root; ignoring it.");
+    }
+    root
+}
+
+/// `capsule@NAME.service` with a NAME that cannot be a capsule: refused before its user
+/// or any directory exists.
+fn capsule_name_problem(unit: &str) -> Option<CredentialError> {
+    let name = crate::capsule::instance_of_service(unit)?;
+    (!crate::capsule::name_is_valid(name)).then(|| CredentialError {
+        exit_code: crate::exec::exit_status::code::USER,
+        message: format!("Invalid capsule name: {name}"),
+    })
 }

@@ -32,6 +32,9 @@ pub struct LaunchArgs {
     pub report_fd: Option<i32>,
     /// An automatic restart or a plain start (a plain start resets NRestarts=).
     pub restart: bool,
+    /// `systemd-run --pipe`: the supervisor keeps the launcher's stdin/stdout/stderr and
+    /// the unit's processes inherit them instead of their `Standard*=` streams.
+    pub inherit_stdio: bool,
 }
 
 impl LaunchArgs {
@@ -56,6 +59,9 @@ impl LaunchArgs {
         if self.restart {
             args.push("--restart".into());
         }
+        if self.inherit_stdio {
+            args.push("--inherit-stdio".into());
+        }
         args.push(self.unit.clone().into());
         args
     }
@@ -68,6 +74,7 @@ impl LaunchArgs {
             unit: String::new(),
             report_fd: None,
             restart: false,
+            inherit_stdio: false,
         };
         for arg in args {
             let text = arg.to_str()?;
@@ -84,6 +91,8 @@ impl LaunchArgs {
                 parsed.report_fd = Some(fd.parse().ok()?);
             } else if text == "--restart" {
                 parsed.restart = true;
+            } else if text == "--inherit-stdio" {
+                parsed.inherit_stdio = true;
             } else if !text.starts_with('-') && parsed.unit.is_empty() {
                 parsed.unit = text.to_string();
             } else {
@@ -277,6 +286,7 @@ mod tests {
             unit: "a@b.service".into(),
             report_fd: Some(5),
             restart: true,
+            inherit_stdio: true,
         };
         assert_eq!(LaunchArgs::parse(&launch.to_args()[1..]), Some(launch));
         assert_eq!(StartOutcome::decode("garbage"), None);

@@ -181,7 +181,7 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
         Ok(c) => c,
         Err(e) => fail!("Failed to listen on the control socket: {e}"),
     };
-    let mut launcher = Launcher::new(&scope, &config);
+    let mut launcher = Launcher::for_unit(&scope, &config, &launch.unit);
     let wants_notify = config.service_type.is_notify()
         || config.notify_access != crate::service::types::NotifyAccess::None;
     let notify_socket = if wants_notify {
@@ -197,6 +197,7 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
         None
     };
     launcher.watchdog_usec = config.watchdog;
+    launcher.inherit_stdio = launch.inherit_stdio;
 
     let identifier = config
         .exec
@@ -318,9 +319,6 @@ impl Supervisor {
 
     /// Answers whoever waits, leaves the state without us, closes the sockets.
     fn finish(&mut self) {
-        for id in std::mem::take(&mut self.stop_waiters) {
-            self.control.answer(id, &Reply::Ok);
-        }
         while let Some(id) = self.reload_queue.pop_front() {
             self.control.answer(
                 id,
@@ -337,6 +335,17 @@ impl Supervisor {
         }
         self.state.supervisor_pid = 0;
         self.save();
+        self.launcher.release_dynamic_user();
+        crate::manager::transient::collect_at_rest(
+            &self.scope,
+            &self.unit,
+            &self.state,
+            &self.state_path,
+        );
+        // Stop waiters are answered once the unit is at rest and collected.
+        for id in std::mem::take(&mut self.stop_waiters) {
+            self.control.answer(id, &Reply::Ok);
+        }
         for socket in &self.socket_paths {
             let _ = socket.remove_stale();
         }

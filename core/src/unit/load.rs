@@ -320,6 +320,9 @@ impl UnitStore {
             diagnostics: Vec::new(),
         };
         let Some((_, found)) = resolved else {
+            if let Some(builtin) = crate::capsule::builtin_unit(&self.scope, name) {
+                return self.load_builtin(unit, builtin);
+            }
             unit.load_error = Some(format!("Unit {} not found.", name.as_str()));
             return unit;
         };
@@ -377,9 +380,30 @@ impl UnitStore {
         unit
     }
 
-    /// Reads a file through the root; `/dev/null` (a mask) reads as empty.
+    /// Reads a file through the root; `/dev/null` (a mask) reads as empty, a built-in
+    /// unit's path gives its text.
     pub fn read(&self, logical: &Path) -> std::io::Result<Vec<u8>> {
+        if let Some(builtin) = crate::capsule::builtin_at(&self.scope, logical) {
+            return Ok(builtin.text.into_bytes());
+        }
         read_in_root(&self.scope.root, logical)
+    }
+
+    /// A unit unitbox provides itself (no file of its name is on the path): loaded like a
+    /// fragment at [`crate::capsule::Builtin::path`]; drop-ins apply as usual.
+    fn load_builtin(&self, mut unit: Unit, builtin: crate::capsule::Builtin) -> Unit {
+        let mut parsed = syntax::parse_bytes(builtin.text.as_bytes(), &builtin.path);
+        validate::check_file(unit.id.unit_type(), &mut parsed);
+        unit.settings.entries = parsed.entries;
+        unit.diagnostics = parsed.diagnostics;
+        unit.load_state = LoadState::Loaded;
+        unit.load_error = None;
+        unit.fragment_path = Some(builtin.path);
+        dropin::load_dropins(self, &mut unit, true);
+        if unit.load_state == LoadState::Loaded {
+            validate::validate(&mut unit);
+        }
+        unit
     }
 }
 

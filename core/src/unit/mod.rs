@@ -56,16 +56,28 @@ impl Settings {
     /// The last assignment of a single-valued setting (an empty assignment counts: it
     /// resets the setting to its default, reported as `None`).
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+        self.last_entry(section, key).map(|e| e.value.as_str())
+    }
+
+    /// [`Settings::get`] with the entry, for warnings that name its file and line.
+    pub fn last_entry(&self, section: &str, key: &str) -> Option<&Entry> {
         self.entries
             .iter()
             .rev()
             .find(|e| e.section == section && e.key == key)
-            .map(|e| e.value.as_str())
-            .filter(|v| !v.is_empty())
+            .filter(|e| !e.value.is_empty())
     }
 
     /// Every assignment of a list setting after the last empty one.
     pub fn get_list(&self, section: &str, key: &str) -> Vec<&str> {
+        self.list_entries(section, key)
+            .into_iter()
+            .map(|e| e.value.as_str())
+            .collect()
+    }
+
+    /// [`Settings::get_list`] with the entries.
+    pub fn list_entries(&self, section: &str, key: &str) -> Vec<&Entry> {
         let mut out = Vec::new();
         for e in self
             .entries
@@ -75,7 +87,7 @@ impl Settings {
             if e.value.is_empty() {
                 out.clear();
             } else {
-                out.push(e.value.as_str());
+                out.push(e);
             }
         }
         out
@@ -164,6 +176,23 @@ pub struct Unit {
 }
 
 impl Unit {
+    /// A loaded unit `name` with these settings and nothing else, for tests of what reads
+    /// units.
+    #[cfg(test)]
+    pub(crate) fn loaded_with(name: &str, entries: Vec<Entry>) -> Unit {
+        Unit {
+            id: UnitName::parse(name).expect("a valid test unit name"),
+            names: vec![name.into()],
+            load_state: LoadState::Loaded,
+            load_error: None,
+            fragment_path: None,
+            dropin_paths: Vec::new(),
+            settings: Settings { entries },
+            dir_dependencies: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
     pub fn is_loaded(&self) -> bool {
         self.load_state == LoadState::Loaded
     }

@@ -150,9 +150,7 @@ pub fn mangle(arg: &str, default_type: &str) -> String {
     format!("{arg}.{default_type}")
 }
 
-pub fn is_glob(s: &str) -> bool {
-    s.contains(['*', '?', '['])
-}
+pub use crate::glob::is_glob;
 
 /// `systemd-escape`: `/` becomes `-`, other unsafe bytes `\xNN`; a leading `.` is escaped.
 pub fn escape(s: &str) -> String {

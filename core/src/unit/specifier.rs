@@ -186,21 +186,9 @@ fn uname() -> Option<(String, String)> {
     ))
 }
 
-/// systemd's architecture names for the machine this binary was built for.
+/// systemd's architecture name for the machine this binary was built for.
 pub fn architecture() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "x86-64",
-        "x86" => "x86",
-        "aarch64" => "arm64",
-        "arm" => "arm",
-        "riscv64" => "riscv64",
-        "powerpc64" if cfg!(target_endian = "little") => "ppc64-le",
-        "powerpc64" => "ppc64",
-        "s390x" => "s390x",
-        "loongarch64" => "loongarch64",
-        "mips64" => "mips64",
-        other => other,
-    }
+    crate::arch::native_architecture().unwrap_or(std::env::consts::ARCH)
 }
 
 /// A field of os-release (`/etc/os-release`, else `/usr/lib/os-release`); empty if unset.

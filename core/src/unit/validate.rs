@@ -165,25 +165,14 @@ pub fn validate(unit: &mut Unit) {
 mod tests {
     use super::*;
     use crate::unit::syntax::parse_bytes;
-    use crate::unit::{Settings, UnitName};
     use std::path::Path;
 
     fn service(text: &str) -> Unit {
         let mut parsed = parse_bytes(text.as_bytes(), Path::new("/x.service"));
         check_file("service", &mut parsed);
-        let mut unit = Unit {
-            id: UnitName::parse("x.service").unwrap(),
-            names: vec!["x.service".into()],
-            load_state: LoadState::Loaded,
-            load_error: None,
-            fragment_path: Some("/x.service".into()),
-            dropin_paths: Vec::new(),
-            settings: Settings {
-                entries: parsed.entries,
-            },
-            dir_dependencies: Vec::new(),
-            diagnostics: parsed.diagnostics,
-        };
+        let mut unit = Unit::loaded_with("x.service", parsed.entries);
+        unit.fragment_path = Some("/x.service".into());
+        unit.diagnostics = parsed.diagnostics;
         validate(&mut unit);
         unit
     }

@@ -1,5 +1,7 @@
-//! Value syntax shared by many settings: booleans, time spans, and word splitting with
-//! systemd's quoting and C escapes (systemd.syntax(7) "Quoting").
+//! Value syntax shared by many settings: booleans, time spans, byte sizes, and word
+//! splitting with systemd's quoting and C escapes (systemd.syntax(7) "Quoting").
+
+use nix::errno::Errno;
 
 /// `USEC_INFINITY`: how systemd represents `infinity` in time settings.
 pub const USEC_INFINITY: u64 = u64::MAX;
@@ -97,9 +99,16 @@ pub fn parse_timespan(s: &str, default_unit: u64) -> Option<u64> {
     Some(total)
 }
 
-/// Formats microseconds as systemd's `format_timespan()` with 1µs accuracy: `1min 30s`,
-/// `100ms`, `infinity`, `0`.
+/// Formats microseconds as systemd's `format_timespan()` with 1µs accuracy (`show`'s
+/// `…USec` properties): `1min 30s`, `1.500000s`, `infinity`, `0`.
 pub fn format_timespan(usec: u64) -> String {
+    format_timespan_accuracy(usec, 1)
+}
+
+/// systemd's `format_timespan(t, accuracy)`: `1min 30s`, `2.500ms`, `infinity`, `0`. Below
+/// a minute a remainder is written as a decimal fraction of the unit, cut to `accuracy`
+/// (status's `Duration:` uses 1ms); parts smaller than `accuracy` are left out.
+pub fn format_timespan_accuracy(usec: u64, accuracy: u64) -> String {
     const UNITS: &[(&str, u64)] = &[
         ("y", 31_557_600_000_000),
         ("month", 2_629_800_000_000),
@@ -117,27 +126,104 @@ pub fn format_timespan(usec: u64) -> String {
     if usec == 0 {
         return "0".into();
     }
-    let mut parts = Vec::new();
-    let mut rest = usec;
-    for (name, size) in UNITS {
-        if rest < *size {
+    let digits = |mut n: u64| {
+        let mut d = 0i32;
+        while n > 1 {
+            n /= 10;
+            d += 1;
+        }
+        d
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut t = usec;
+    for &(suffix, size) in UNITS {
+        if t == 0 || (t < accuracy && !parts.is_empty()) {
+            break;
+        }
+        if t < size {
             continue;
         }
-        let (count, remainder) = (rest / size, rest % size);
-        // Below a minute, a remainder is written as a decimal fraction of this unit with
-        // as many digits as the unit has microseconds ("1.500000s", "2.500ms").
-        let digits = size.ilog10() as usize;
-        if rest < 60_000_000 && remainder > 0 && digits > 0 {
-            parts.push(format!("{count}.{remainder:0digits$}{name}"));
-            break;
+        let (whole, mut fraction) = (t / size, t % size);
+        if t < 60_000_000 && fraction > 0 {
+            let mut width = digits(size);
+            let mut a = accuracy;
+            while a > 1 {
+                fraction /= 10;
+                width -= 1;
+                a /= 10;
+            }
+            if width > 0 {
+                let w = width as usize;
+                parts.push(format!("{whole}.{fraction:0w$}{suffix}"));
+                break;
+            }
         }
-        parts.push(format!("{count}{name}"));
-        rest = remainder;
-        if rest == 0 {
-            break;
-        }
+        parts.push(format!("{whole}{suffix}"));
+        t %= size;
     }
     parts.join(" ")
+}
+
+/// `parse_size(s, 1024)`: `1G`, `1.5T`, `1G 512M` (summed, largest unit first), `B` for bytes.
+pub fn parse_size(s: &str) -> Result<u64, Errno> {
+    const UNITS: [(&str, u64); 8] = [
+        ("E", 1 << 60),
+        ("P", 1 << 50),
+        ("T", 1 << 40),
+        ("G", 1 << 30),
+        ("M", 1 << 20),
+        ("K", 1 << 10),
+        ("B", 1),
+        ("", 1),
+    ];
+    let mut total: u64 = 0;
+    let mut rest = s;
+    let mut start = 0;
+    loop {
+        rest = rest.trim_start_matches(is_c_space);
+        let negative = rest.starts_with('-');
+        let body = rest.strip_prefix(['+', '-']).unwrap_or(rest);
+        let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(Errno::EINVAL);
+        }
+        if negative {
+            return Err(Errno::ERANGE);
+        }
+        let whole: u64 = body[..digits].parse().map_err(|_| Errno::ERANGE)?;
+        let mut after = &body[digits..];
+        let mut frac = 0f64;
+        if let Some(f) = after.strip_prefix('.') {
+            after = f;
+            let n = f.bytes().take_while(u8::is_ascii_digit).count();
+            if n > 0 {
+                let value: f64 = f[..n].parse().map_err(|_| Errno::ERANGE)?;
+                frac = value / 10f64.powi(n as i32);
+                after = &f[n..];
+            }
+        }
+        after = after.trim_start_matches(is_c_space);
+        let Some(idx) = (start..UNITS.len()).find(|&k| after.starts_with(UNITS[k].0)) else {
+            return Err(Errno::EINVAL);
+        };
+        let (suffix, factor) = UNITS[idx];
+        let bump = u64::from(frac > 0.0);
+        if whole.saturating_add(bump) > u64::MAX / factor {
+            return Err(Errno::ERANGE);
+        }
+        let value = whole * factor + (frac * factor as f64) as u64;
+        total = total.checked_add(value).ok_or(Errno::ERANGE)?;
+        rest = &after[suffix.len()..];
+        start = idx + 1;
+        if rest.is_empty() {
+            return Ok(total);
+        }
+    }
+}
+
+/// C's `isspace()` in the "C" locale.
+pub fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
 }
 
 /// Splitting flags for [`split_words`].
@@ -145,13 +231,14 @@ pub fn format_timespan(usec: u64) -> String {
 pub struct SplitOptions {
     /// Decode C escapes (`\n`, `\x41`, …) outside and inside quotes (`ExecStart=`).
     pub c_unescape: bool,
-    /// Keep a backslash that does not start a known escape (environment files do).
+    /// systemd's `EXTRACT_RELAX`: an unterminated quote ends with the value, a trailing
+    /// backslash is dropped, and a backslash that does not start a known escape is kept.
     pub relax: bool,
 }
 
 /// Splits a value into words: whitespace separates, `"…"`/`'…'` group (quotes only count at
 /// the start of a word in systemd ≥ 245, but they also close mid-word), backslash escapes.
-/// An unterminated quote is an error.
+/// An unterminated quote or a trailing backslash is an error, unless `relax`.
 pub fn split_words(s: &str, opts: SplitOptions) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut chars = s.chars().peekable();
@@ -171,6 +258,9 @@ pub fn split_words(s: &str, opts: SplitOptions) -> Result<Vec<String>, String> {
                 (Some(q), c) if c == q => quote = None,
                 (_, '\\') => {
                     let Some(next) = chars.next() else {
+                        if opts.relax {
+                            break;
+                        }
                         return Err("trailing backslash".into());
                     };
                     if opts.c_unescape {
@@ -182,7 +272,7 @@ pub fn split_words(s: &str, opts: SplitOptions) -> Result<Vec<String>, String> {
                 (_, c) => word.push(c),
             }
         }
-        if quote.is_some() {
+        if quote.is_some() && !opts.relax {
             return Err(format!("unbalanced quoting in \"{s}\""));
         }
         words.push(word);
@@ -273,6 +363,37 @@ mod tests {
         assert_eq!(format_timespan(3_600_000_000), "1h");
         assert_eq!(format_timespan(1_500_000), "1.500000s");
         assert_eq!(format_timespan(90_500_000), "1min 30.500000s");
+        assert_eq!(format_timespan_accuracy(5_123_456, 1000), "5.123s");
+        assert_eq!(format_timespan_accuracy(123_500_000, 1000), "2min 3.500s");
+        assert_eq!(format_timespan_accuracy(3_000_000, 1000), "3s");
+        assert_eq!(format_timespan_accuracy(500, 1000), "500us");
+        assert_eq!(format_timespan_accuracy(3_600_000_000 + 7, 1000), "1h");
+    }
+
+    #[test]
+    fn sizes_as_parse_size_reads_them() {
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("8K"), Ok(8192));
+        assert_eq!(parse_size("1.5G"), Ok(3 << 29));
+        assert_eq!(parse_size("500M"), Ok(500 << 20));
+        assert_eq!(parse_size("5X"), Err(Errno::EINVAL));
+        assert_eq!(parse_size("1 G"), Ok(1 << 30));
+        assert_eq!(parse_size("1.5K"), Ok(1536));
+        assert_eq!(parse_size("1.K"), Ok(1024));
+        assert_eq!(parse_size("+1K"), Ok(1024));
+        assert_eq!(parse_size("1G 512M"), Ok((1 << 30) + (512 << 20)));
+        assert_eq!(parse_size("1.5"), Ok(1));
+        assert_eq!(parse_size("10E"), Ok(10 << 60));
+        assert_eq!(parse_size("512M 1G"), Err(Errno::EINVAL));
+        assert_eq!(parse_size("1 2"), Err(Errno::EINVAL));
+        assert_eq!(parse_size("1KB"), Err(Errno::EINVAL));
+        assert_eq!(parse_size("1k"), Err(Errno::EINVAL));
+        assert_eq!(parse_size("garbage"), Err(Errno::EINVAL));
+        assert_eq!(parse_size(""), Err(Errno::EINVAL));
+        assert_eq!(parse_size("-1"), Err(Errno::ERANGE));
+        assert_eq!(parse_size("20E"), Err(Errno::ERANGE));
+        assert_eq!(parse_size("99999999999999999999999"), Err(Errno::ERANGE));
     }
 
     #[test]
@@ -287,5 +408,15 @@ mod tests {
         );
         assert!(split_words("\"open", o).is_err());
         assert_eq!(split_words("  ", o).unwrap(), Vec::<String>::new());
+        let relaxed = SplitOptions {
+            c_unescape: false,
+            relax: true,
+        };
+        assert_eq!(
+            split_words(r#"a 'b c' "d e"#, relaxed).unwrap(),
+            ["a", "b c", "d e"]
+        );
+        assert_eq!(split_words("x\\", relaxed).unwrap(), ["x"]);
+        assert!(split_words("x\\", SplitOptions::default()).is_err());
     }
 }

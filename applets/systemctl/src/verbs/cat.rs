@@ -3,6 +3,7 @@
 use crate::context::Ctx;
 use crate::exit::{CtlResult, ExitStatus};
 use std::io::Write;
+use unitbox_core::glob::{fnmatch, MatchFlags};
 use unitbox_core::unit::load::Entry;
 use unitbox_core::unit::name::{is_glob, mangle};
 use unitbox_core::unit::{LoadState, UnitName, UnitStore};
@@ -16,48 +17,9 @@ fn expand(store: &UnitStore, arg: &str) -> Vec<String> {
     store
         .entries()
         .map(|(name, _)| name)
-        .filter(|name| glob_match(mangled.as_bytes(), name.as_bytes()))
+        .filter(|name| fnmatch(&mangled, name, MatchFlags::default()))
         .map(str::to_string)
         .collect()
-}
-
-/// `fnmatch()` without flags: `*`, `?`, `[...]` (with `!`/`^` and ranges), `\` escapes.
-pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some((b'*', rest)) => (0..=text.len()).any(|i| glob_match(rest, &text[i..])),
-        Some((b'?', rest)) => !text.is_empty() && glob_match(rest, &text[1..]),
-        Some((b'[', rest)) => {
-            let Some((&c, text_rest)) = text.split_first() else {
-                return false;
-            };
-            let (negate, body) = match rest.first() {
-                Some(b'!' | b'^') => (true, &rest[1..]),
-                _ => (false, rest),
-            };
-            // A ']' right after '[' is literal.
-            let Some(close) = body.iter().skip(1).position(|&b| b == b']').map(|p| p + 1) else {
-                return c == b'[' && glob_match(rest, text_rest);
-            };
-            let set = &body[..close];
-            let mut matched = false;
-            let mut i = 0;
-            while i < set.len() {
-                if i + 2 < set.len() && set[i + 1] == b'-' {
-                    matched |= set[i] <= c && c <= set[i + 2];
-                    i += 3;
-                } else {
-                    matched |= set[i] == c;
-                    i += 1;
-                }
-            }
-            matched != negate && glob_match(&body[close + 1..], text_rest)
-        }
-        Some((b'\\', rest)) if !rest.is_empty() => {
-            text.first() == Some(&rest[0]) && glob_match(&rest[1..], &text[1..])
-        }
-        Some((&p, rest)) => text.first() == Some(&p) && glob_match(rest, &text[1..]),
-    }
 }
 
 /// Splits file content into lines as systemd's `read_line()` (`\n`, `\r`, `\r\n`, `\n\r`,
@@ -182,17 +144,6 @@ pub fn daemon_reload(ctx: &Ctx) -> CtlResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs_like_fnmatch() {
-        let m = |p: &str, t: &str| glob_match(p.as_bytes(), t.as_bytes());
-        assert!(m("*.service", "a.service"));
-        assert!(m("ng?nx*", "nginx.service"));
-        assert!(m("[a-c]x.target", "bx.target"));
-        assert!(!m("[!a-c]x.target", "bx.target"));
-        assert!(!m("*.socket", "a.service"));
-        assert!(m("a\\*", "a*"));
-    }
 
     #[test]
     fn line_ends_as_read_line() {

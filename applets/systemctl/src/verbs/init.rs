@@ -10,7 +10,7 @@ use unitbox_core::init::control::{self, Command, ControlError};
 use unitbox_core::init::record::{self, InitRecord};
 use unitbox_core::init::{jobs, scope_for_init, InitOptions};
 use unitbox_core::root::Root;
-use unitbox_core::scope::Scope;
+use unitbox_core::scope::{Scope, ScopeKind};
 use unitbox_core::state::StateDir;
 
 fn env(key: &str) -> Option<String> {
@@ -33,6 +33,10 @@ pub fn select_init_verb(mut opts: Options) -> Options {
 /// on the command line are not needed (and not honoured): the uid decides, as it must in
 /// an image whose `USER` line the operator may override.
 fn init_scope(ctx: &Ctx) -> Scope {
+    // A capsule's manager (`capsule@NAME.service`) runs as the capsule's user.
+    if let ScopeKind::Capsule(_) = ctx.scope.kind {
+        return ctx.scope.clone();
+    }
     let root = ctx.opts.root.as_deref().map(Root::new).unwrap_or_default();
     scope_for_init(root, &env)
 }

@@ -11,6 +11,7 @@ use unitbox_core::install::list::{self, UnitFileEntry};
 use unitbox_core::install::ops::{self, Flags};
 use unitbox_core::install::preset::{self, Mode};
 use unitbox_core::install::{state, sysv, Index, UnitFileState};
+use unitbox_core::json::Json;
 use unitbox_core::scope::ScopeKind;
 use unitbox_core::unit::UnitName;
 
@@ -382,9 +383,9 @@ pub fn list_unit_files(ctx: &Ctx) -> CtlResult {
     let entries = list::list(&ctx.scope, &opts.args, &keep, Diagnostics::Print);
     match opts.output.as_deref() {
         Some("json") | Some("json-short") | Some("json-seq") | Some("json-sse") => {
-            println!("{}", json_table(&entries));
+            println!("{}", json_table(&entries).to_compact());
         }
-        Some("json-pretty") => println!("{}", json_table_pretty(&entries)),
+        Some("json-pretty") => println!("{}", json_table(&entries).to_pretty()),
         _ => print_table(&entries, !opts.no_legend),
     }
     // systemd 252 exits 1 (silently) when nothing matched.
@@ -429,66 +430,18 @@ fn print_table(entries: &[UnitFileEntry], legend: bool) {
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_fields(e: &UnitFileEntry) -> [(&'static str, String); 3] {
-    let preset = match e.preset {
-        None => "null".to_string(),
-        Some(_) => json_string(preset_text(e)),
-    };
-    [
-        ("unit_file", json_string(&e.name)),
-        ("state", json_string(e.state.as_str())),
-        ("preset", preset),
-    ]
-}
-
 /// The table as systemd's `-o json`: one array of objects keyed by the column names.
-fn json_table(entries: &[UnitFileEntry]) -> String {
-    let objects: Vec<String> = entries
-        .iter()
-        .map(|e| {
-            let fields: Vec<String> = json_fields(e)
-                .iter()
-                .map(|(k, v)| format!("\"{k}\":{v}"))
-                .collect();
-            format!("{{{}}}", fields.join(","))
-        })
-        .collect();
-    format!("[{}]", objects.join(","))
-}
-
-fn json_table_pretty(entries: &[UnitFileEntry]) -> String {
-    if entries.is_empty() {
-        return "[]".to_string();
-    }
-    let objects: Vec<String> = entries
-        .iter()
-        .map(|e| {
-            let fields: Vec<String> = json_fields(e)
-                .iter()
-                .map(|(k, v)| format!("\t\t\"{k}\" : {v}"))
-                .collect();
-            format!("\t{{\n{}\n\t}}", fields.join(",\n"))
-        })
-        .collect();
-    format!("[\n{}\n]", objects.join(",\n"))
+fn json_table(entries: &[UnitFileEntry]) -> Json {
+    let object = |e: &UnitFileEntry| {
+        let preset = match e.preset {
+            None => Json::Null,
+            Some(_) => Json::String(preset_text(e).into()),
+        };
+        Json::Object(vec![
+            ("unit_file".into(), Json::String(e.name.clone())),
+            ("state".into(), Json::String(e.state.as_str().into())),
+            ("preset".into(), preset),
+        ])
+    };
+    Json::Array(entries.iter().map(object).collect())
 }

@@ -11,6 +11,7 @@ use crate::context::Ctx;
 use crate::exit::{CtlError, CtlResult, ExitStatus};
 use crate::units;
 use messages::{job_failure, transaction_error};
+use unitbox_core::glob::unit_name_matches;
 use unitbox_core::manager::executor::{can_reload, Executor, JobResult};
 use unitbox_core::manager::runtime::{runtime_state, wait_for_supervisor_exit};
 use unitbox_core::manager::transaction::plan_start;
@@ -128,7 +129,7 @@ fn expand_args(ctx: &Ctx, job: Job) -> CtlResult<Vec<String>> {
         }
         let pool = candidates.get_or_insert_with(|| glob_candidates(ctx, job));
         for id in pool.iter() {
-            if units::fnmatch(&mangled, id) && !out.contains(id) {
+            if unit_name_matches(&mangled, id) && !out.contains(id) {
                 out.push(id.clone());
             }
         }

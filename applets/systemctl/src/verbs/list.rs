@@ -5,29 +5,12 @@
 
 use crate::context::Ctx;
 use crate::exit::{CtlError, CtlResult, ExitStatus};
-use crate::output::{columns, ellipsize, terminal_width, Json};
-use crate::units::{self, fnmatch, Universe};
+use crate::output::{columns, ellipsize, terminal_width};
+use crate::units::{self, Universe};
 use crate::verbs::show::runtime::RuntimeState;
-
-/// The `--output=` modes systemctl accepts (journal formats, for `status`).
-const OUTPUT_MODES: &[&str] = &[
-    "short",
-    "short-full",
-    "short-iso",
-    "short-iso-precise",
-    "short-precise",
-    "short-monotonic",
-    "short-delta",
-    "short-unix",
-    "verbose",
-    "export",
-    "json",
-    "json-pretty",
-    "json-sse",
-    "json-seq",
-    "cat",
-    "with-unit",
-];
+use unitbox_core::glob::unit_name_matches;
+use unitbox_core::journal::format::OUTPUT_MODE_NAMES;
+use unitbox_core::json::Json;
 
 /// How a verb's table should come out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +24,7 @@ pub enum TableOutput {
 pub fn table_output(ctx: &Ctx) -> CtlResult<TableOutput> {
     match ctx.opts.output.as_deref() {
         None => Ok(TableOutput::Text),
-        Some(mode) if !OUTPUT_MODES.contains(&mode) => {
+        Some(mode) if !OUTPUT_MODE_NAMES.contains(&mode) => {
             Err(CtlError::failure(format!("Unknown output '{mode}'.")))
         }
         Some("json-pretty") => Ok(TableOutput::JsonPretty),
@@ -78,7 +61,7 @@ pub fn list_units(ctx: &Ctx) -> CtlResult {
     let mut rows: Vec<Row> = Vec::new();
     for unit in universe.units() {
         let id = unit.id.as_str();
-        if !opts.args.is_empty() && !opts.args.iter().any(|p| fnmatch(p, id)) {
+        if !opts.args.is_empty() && !opts.args.iter().any(|p| unit_name_matches(p, id)) {
             continue;
         }
         if !opts.types.is_empty() && !opts.types.iter().any(|t| t == unit.id.unit_type()) {

@@ -15,10 +15,13 @@ use crate::exit::{CtlError, CtlResult, ExitStatus};
 use crate::units::{self, Dep, Universe};
 use crate::verbs::show::runtime::{recorded_state, RuntimeState};
 use crate::verbs::show::unit::UnitView;
-use journal::{format_record, unit_records, OutputMode, UNSUPPORTED_MODES};
+use journal::unit_records;
 use layout::{render, Colors, StatusInfo};
 use std::borrow::Cow;
 use std::io::IsTerminal;
+use unitbox_core::journal::format::{
+    format_line, local_hostname, LineMode, LineStyle, OUTPUT_MODE_NAMES,
+};
 use unitbox_core::service::ServiceConfig;
 use unitbox_core::state::time::{
     format_timestamp_local, format_timestamp_relative, now_realtime_us,
@@ -33,7 +36,7 @@ const DEFAULT_LINES: usize = 10;
 /// Output settings shared by every block.
 struct Printer {
     lines: usize,
-    mode: OutputMode,
+    mode: LineMode,
     colors: Colors,
     hostname: String,
     now: u64,
@@ -41,10 +44,10 @@ struct Printer {
 
 pub fn status(ctx: &Ctx) -> CtlResult {
     let mode = match ctx.opts.output.as_deref() {
-        None => OutputMode::Short,
-        Some(word) => match OutputMode::parse(word) {
+        None => LineMode::Short,
+        Some(word) => match LineMode::parse(word) {
             Some(m) => m,
-            None if UNSUPPORTED_MODES.contains(&word) => {
+            None if OUTPUT_MODE_NAMES.contains(&word) => {
                 return Err(CtlError::failure(format!(
                     "Output mode '{word}' is not supported by unitbox."
                 )))
@@ -60,7 +63,7 @@ pub fn status(ctx: &Ctx) -> CtlResult {
         lines: ctx.opts.lines.unwrap_or(DEFAULT_LINES),
         mode,
         colors,
-        hostname: hostname(),
+        hostname: local_hostname(),
         now: now_realtime_us(),
     };
     let store = ctx.store();
@@ -141,13 +144,6 @@ fn keep_first(exit: &mut ExitStatus, code: ExitStatus) {
     if *exit == ExitStatus::SUCCESS {
         *exit = code;
     }
-}
-
-fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_default()
 }
 
 /// The first line of `/proc/PID/comm`, for `Main PID: N (comm)`.
@@ -293,9 +289,15 @@ fn unit_block(ctx: &Ctx, view: &UnitView, printer: &Printer, out: &mut String) {
         return;
     }
     out.push('\n');
-    let tz = TimeZone::local();
+    let style = LineStyle {
+        mode: printer.mode,
+        hostname: Some(&printer.hostname),
+        // `-a` shows unprintable messages in full, as journalctl's does.
+        all: ctx.opts.all,
+        zone: TimeZone::local(),
+    };
     for r in &records {
-        out.push_str(&format_record(r, printer.mode, &printer.hostname, tz));
+        out.push_str(&format_line(r, &style));
     }
 }
 

@@ -3,10 +3,9 @@
 //! whatever its negation). Paths are logical: looked up inside the scope's root, with
 //! symlinks resolved inside the root.
 
-use super::arch;
 use super::compare::{
-    fnmatch, parse_operator, parse_size, parse_unsigned, test_order, version_or_fnmatch_compare,
-    MatchFlags, Operator, OperatorFlags, OPERATOR_CHARS,
+    parse_operator, parse_unsigned, test_order, version_or_fnmatch_compare, Operator,
+    OperatorFlags, OPERATOR_CHARS,
 };
 use super::glob::glob_exists;
 use super::host::{self, RootFacts};
@@ -14,8 +13,10 @@ use super::paths::{
     directory_not_empty, is_mount_point, is_read_write, is_symlink, metadata, needs_update, resolve,
 };
 use super::{Condition, ConditionContext, ConditionType};
+use crate::arch;
+use crate::glob::{fnmatch, MatchFlags};
 use crate::root::Root;
-use crate::unit::value::{parse_bool, split_words, SplitOptions};
+use crate::unit::value::{parse_bool, parse_size, split_words, SplitOptions};
 use nix::errno::Errno;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -214,7 +215,7 @@ fn host(ctx: &ConditionContext, p: &str) -> Result<bool, Errno> {
         hostname,
         MatchFlags {
             casefold: true,
-            period: false,
+            ..MatchFlags::default()
         },
     ))
 }

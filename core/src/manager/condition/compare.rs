@@ -1,7 +1,10 @@
 //! The small languages inside condition values, parsed as systemd 252 parses them:
-//! comparison operators (`>=`, `$=`, …), `strverscmp_improved()` version ordering, sizes
-//! (`1.5G`), C-style unsigned numbers (`0x10`, `0o7`, `010`) and `fnmatch(3)` globs.
+//! comparison operators (`>=`, `$=`, …), `strverscmp_improved()` version ordering and
+//! C-style unsigned numbers (`0x10`, `0o7`, `010`). Sizes are
+//! [`crate::unit::value::parse_size`], globs [`crate::glob`].
 
+use crate::glob::{fnmatch, MatchFlags};
+use crate::unit::value::is_c_space;
 use nix::errno::Errno;
 use std::cmp::Ordering;
 
@@ -200,67 +203,6 @@ pub fn strverscmp_improved(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// `parse_size(s, 1024)`: `1G`, `1.5T`, `1G 512M` (summed, largest unit first), `B` for bytes.
-pub fn parse_size(s: &str) -> Result<u64, Errno> {
-    const UNITS: [(&str, u64); 8] = [
-        ("E", 1 << 60),
-        ("P", 1 << 50),
-        ("T", 1 << 40),
-        ("G", 1 << 30),
-        ("M", 1 << 20),
-        ("K", 1 << 10),
-        ("B", 1),
-        ("", 1),
-    ];
-    let mut total: u64 = 0;
-    let mut rest = s;
-    let mut start = 0;
-    loop {
-        rest = rest.trim_start_matches(is_c_space);
-        let negative = rest.starts_with('-');
-        let body = rest.strip_prefix(['+', '-']).unwrap_or(rest);
-        let digits = body.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(Errno::EINVAL);
-        }
-        if negative {
-            return Err(Errno::ERANGE);
-        }
-        let whole: u64 = body[..digits].parse().map_err(|_| Errno::ERANGE)?;
-        let mut after = &body[digits..];
-        let mut frac = 0f64;
-        if let Some(f) = after.strip_prefix('.') {
-            after = f;
-            let n = f.bytes().take_while(u8::is_ascii_digit).count();
-            if n > 0 {
-                let value: f64 = f[..n].parse().map_err(|_| Errno::ERANGE)?;
-                frac = value / 10f64.powi(n as i32);
-                after = &f[n..];
-            }
-        }
-        after = after.trim_start_matches(is_c_space);
-        let Some(idx) = (start..UNITS.len()).find(|&k| after.starts_with(UNITS[k].0)) else {
-            return Err(Errno::EINVAL);
-        };
-        let (suffix, factor) = UNITS[idx];
-        let bump = u64::from(frac > 0.0);
-        if whole.saturating_add(bump) > u64::MAX / factor {
-            return Err(Errno::ERANGE);
-        }
-        let value = whole * factor + (frac * factor as f64) as u64;
-        total = total.checked_add(value).ok_or(Errno::ERANGE)?;
-        rest = &after[suffix.len()..];
-        start = idx + 1;
-        if rest.is_empty() {
-            return Ok(total);
-        }
-    }
-}
-
-fn is_c_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
-}
-
 /// `safe_atou()`: leading whitespace, an optional sign, `0x`/`0o`/`0b` prefixes and C's
 /// leading-zero octal; nothing may follow. `-0` is zero, other negatives are `ERANGE`.
 pub fn parse_unsigned(s: &str) -> Result<u32, Errno> {
@@ -300,144 +242,6 @@ fn finish_unsigned(negative: bool, radix: u32, digits: &str) -> Result<u32, Errn
         return Err(Errno::ERANGE);
     }
     u32::try_from(value).map_err(|_| Errno::ERANGE)
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MatchFlags {
-    /// `FNM_CASEFOLD` (`ConditionHost=`).
-    pub casefold: bool,
-    /// `FNM_PERIOD`: a leading `.` must be matched literally (globbing file names).
-    pub period: bool,
-}
-
-/// `fnmatch(3)` without `FNM_PATHNAME`: `*`, `?`, `[…]` (with `!`/`^`, ranges and
-/// `[:class:]`), backslash escapes. An unterminated `[` is a literal.
-pub fn fnmatch(pattern: &str, text: &str, flags: MatchFlags) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    if flags.period && t.first() == Some(&'.') {
-        let literal_dot = match p.first() {
-            Some('.') => true,
-            Some('\\') => p.get(1) == Some(&'.'),
-            _ => false,
-        };
-        if !literal_dot {
-            return false;
-        }
-    }
-    let same = |a: char, b: char| {
-        if flags.casefold {
-            a.to_lowercase().eq(b.to_lowercase())
-        } else {
-            a == b
-        }
-    };
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        let advanced = match p.get(pi) {
-            Some('*') => {
-                backtrack = Some((pi, ti));
-                pi += 1;
-                continue;
-            }
-            Some('?') => Some(pi + 1),
-            Some('[') => match bracket(&p, pi, t[ti], flags.casefold) {
-                Some((true, next)) => Some(next),
-                Some((false, _)) => None,
-                None => same('[', t[ti]).then_some(pi + 1),
-            },
-            Some('\\') if pi + 1 < p.len() => same(p[pi + 1], t[ti]).then_some(pi + 2),
-            Some(&c) => same(c, t[ti]).then_some(pi + 1),
-            None => None,
-        };
-        match advanced {
-            Some(next) => {
-                pi = next;
-                ti += 1;
-            }
-            None => match backtrack {
-                Some((star, from)) => {
-                    pi = star + 1;
-                    ti = from + 1;
-                    backtrack = Some((star, from + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
-/// Matches `c` against the bracket expression starting at `p[start] == '['`: whether it
-/// matched and where the pattern continues; `None` if the bracket is not terminated.
-fn bracket(p: &[char], start: usize, c: char, casefold: bool) -> Option<(bool, usize)> {
-    let mut i = start + 1;
-    let negate = matches!(p.get(i), Some('!') | Some('^'));
-    if negate {
-        i += 1;
-    }
-    let fold = |x: char| {
-        if casefold {
-            x.to_lowercase().next().unwrap_or(x)
-        } else {
-            x
-        }
-    };
-    let c = fold(c);
-    let mut matched = false;
-    let mut first = true;
-    loop {
-        let &here = p.get(i)?;
-        if here == ']' && !first {
-            return Some((matched != negate, i + 1));
-        }
-        first = false;
-        if here == '[' && p.get(i + 1) == Some(&':') {
-            let rest: String = p[i + 2..].iter().collect();
-            if let Some(end) = rest.find(":]") {
-                let class = &rest[..end];
-                matched |= class_matches(class, c);
-                i += 2 + rest[..end].chars().count() + 2;
-                continue;
-            }
-        }
-        let (lo, next) = if here == '\\' {
-            (*p.get(i + 1)?, i + 2)
-        } else {
-            (here, i + 1)
-        };
-        if p.get(next) == Some(&'-') && p.get(next + 1).is_some_and(|&h| h != ']') {
-            let (hi, after) = if p[next + 1] == '\\' {
-                (*p.get(next + 2)?, next + 3)
-            } else {
-                (p[next + 1], next + 2)
-            };
-            matched |= fold(lo) <= c && c <= fold(hi);
-            i = after;
-        } else {
-            matched |= fold(lo) == c;
-            i = next;
-        }
-    }
-}
-
-fn class_matches(class: &str, c: char) -> bool {
-    match class {
-        "alpha" => c.is_ascii_alphabetic(),
-        "digit" => c.is_ascii_digit(),
-        "alnum" => c.is_ascii_alphanumeric(),
-        "upper" => c.is_ascii_uppercase(),
-        "lower" => c.is_ascii_lowercase(),
-        "space" => c.is_ascii_whitespace() || c == '\x0b',
-        "blank" => c == ' ' || c == '\t',
-        "punct" => c.is_ascii_punctuation(),
-        "xdigit" => c.is_ascii_hexdigit(),
-        "cntrl" => c.is_ascii_control(),
-        "print" => c.is_ascii_graphic() || c == ' ',
-        "graph" => c.is_ascii_graphic(),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
@@ -503,27 +307,6 @@ mod tests {
     }
 
     #[test]
-    fn sizes_as_parse_size_reads_them() {
-        assert_eq!(parse_size("1G"), Ok(1 << 30));
-        assert_eq!(parse_size("1 G"), Ok(1 << 30));
-        assert_eq!(parse_size("1.5K"), Ok(1536));
-        assert_eq!(parse_size("1.K"), Ok(1024));
-        assert_eq!(parse_size("+1K"), Ok(1024));
-        assert_eq!(parse_size("1G 512M"), Ok((1 << 30) + (512 << 20)));
-        assert_eq!(parse_size("1.5"), Ok(1));
-        assert_eq!(parse_size("10E"), Ok(10 << 60));
-        assert_eq!(parse_size("512M 1G"), Err(Errno::EINVAL));
-        assert_eq!(parse_size("1 2"), Err(Errno::EINVAL));
-        assert_eq!(parse_size("1KB"), Err(Errno::EINVAL));
-        assert_eq!(parse_size("1k"), Err(Errno::EINVAL));
-        assert_eq!(parse_size("garbage"), Err(Errno::EINVAL));
-        assert_eq!(parse_size(""), Err(Errno::EINVAL));
-        assert_eq!(parse_size("-1"), Err(Errno::ERANGE));
-        assert_eq!(parse_size("20E"), Err(Errno::ERANGE));
-        assert_eq!(parse_size("99999999999999999999999"), Err(Errno::ERANGE));
-    }
-
-    #[test]
     fn unsigned_numbers_as_safe_atou_reads_them() {
         assert_eq!(parse_unsigned("1"), Ok(1));
         assert_eq!(parse_unsigned(" 1"), Ok(1));
@@ -540,32 +323,5 @@ mod tests {
         assert_eq!(parse_unsigned(""), Err(Errno::EINVAL));
         assert_eq!(parse_unsigned("09"), Err(Errno::EINVAL));
         assert_eq!(parse_unsigned("4294967296"), Err(Errno::ERANGE));
-    }
-
-    #[test]
-    fn globs_as_fnmatch_reads_them() {
-        let f = MatchFlags::default();
-        assert!(fnmatch("6*", "6.18.44", f));
-        assert!(fnmatch("web?", "web1", f));
-        assert!(!fnmatch("web?", "web12", f));
-        assert!(fnmatch("web[0-9]", "web7", f));
-        assert!(!fnmatch("web[!0-9]", "web7", f));
-        assert!(fnmatch("a[]]b", "a]b", f));
-        assert!(fnmatch("[[:digit:]]x", "3x", f));
-        assert!(fnmatch("a\\*", "a*", f));
-        assert!(!fnmatch("a\\*", "ab", f));
-        assert!(fnmatch("a[b", "a[b", f));
-        assert!(fnmatch("*a*b*", "xxaxxbxx", f));
-        assert!(!fnmatch("WEB*", "web1", f));
-        let fold = MatchFlags {
-            casefold: true,
-            ..f
-        };
-        assert!(fnmatch("WEB*", "web1", fold));
-        assert!(fnmatch("[A-C]x", "bx", fold));
-        let period = MatchFlags { period: true, ..f };
-        assert!(!fnmatch("*", ".hidden", period));
-        assert!(fnmatch(".*", ".hidden", period));
-        assert!(fnmatch("*", ".hidden", f));
     }
 }

@@ -1,7 +1,7 @@
 //! `ConditionPathExistsGlob=`: whether `glob(3)` with `GLOB_BRACE` finds anything, walked
 //! inside the scope's root.
 
-use super::compare::{fnmatch, MatchFlags};
+use crate::glob::{fnmatch, MatchFlags};
 use crate::root::Root;
 use std::path::PathBuf;
 
@@ -55,13 +55,9 @@ fn matches(root: &Root, pattern: &str) -> Vec<PathBuf> {
                 let Ok(entries) = std::fs::read_dir(root.host_path(&canonical)) else {
                     continue;
                 };
-                let flags = MatchFlags {
-                    casefold: false,
-                    period: true,
-                };
                 for entry in entries.flatten() {
                     let name = entry.file_name().to_string_lossy().into_owned();
-                    if fnmatch(component, &name, flags) {
+                    if fnmatch(component, &name, MatchFlags::FILE_NAME) {
                         next.push(dir.join(name));
                     }
                 }

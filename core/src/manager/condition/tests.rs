@@ -1,6 +1,6 @@
 use super::*;
 use crate::root::Root;
-use crate::unit::{syntax, LoadState, Settings, UnitName};
+use crate::unit::syntax;
 use crate::users::Identity;
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -14,17 +14,7 @@ pub(super) fn unit(text: &str, dropins: &[&str]) -> Unit {
         let path = format!("/etc/systemd/system/t.service.d/{i}.conf");
         entries.extend(syntax::parse(d, Path::new(&path)).0);
     }
-    Unit {
-        id: UnitName::parse("t.service").unwrap(),
-        names: vec!["t.service".into()],
-        load_state: LoadState::Loaded,
-        load_error: None,
-        fragment_path: None,
-        dropin_paths: Vec::new(),
-        settings: Settings { entries },
-        dir_dependencies: Vec::new(),
-        diagnostics: Vec::new(),
-    }
+    Unit::loaded_with("t.service", entries)
 }
 
 struct Fixture {

@@ -5,6 +5,7 @@ use super::query::stateful_units;
 use crate::context::Ctx;
 use crate::exit::{CtlError, CtlResult, ExitStatus};
 use unitbox_core::exec::dirs::DirKind;
+use unitbox_core::exec::dynamic_user::clean_paths;
 use unitbox_core::exec::exit_status::signal_from_str;
 use unitbox_core::manager::executor::Executor;
 use unitbox_core::manager::runtime::runtime_state;
@@ -87,7 +88,12 @@ fn what_kinds(what: &[String]) -> CtlResult<Vec<DirKind>> {
 
 /// `clean [--what=…] UNIT…`: only for services that are not running.
 pub fn clean(ctx: &Ctx) -> CtlResult {
-    let kinds = what_kinds(&ctx.opts.what)?;
+    // `clean --all` (capsule@.service(5)'s example) is `--what=all`.
+    let kinds = if ctx.opts.all && ctx.opts.what.is_empty() {
+        DirKind::ALL.to_vec()
+    } else {
+        what_kinds(&ctx.opts.what)?
+    };
     if kinds.is_empty() {
         return Ok(ExitStatus::SUCCESS);
     }
@@ -123,9 +129,9 @@ fn clean_one(ctx: &Ctx, exec: &Executor, unit: &str, kinds: &[DirKind]) -> Resul
     let (config, _) = ServiceConfig::from_unit(&loaded, &ctx.scope);
     let mut targets = Vec::new();
     for kind in kinds {
-        let base = kind.base(&ctx.scope);
-        for rel in &config.exec.directories.get(*kind).paths {
-            targets.push(ctx.scope.root.host_path(&base.join(rel)));
+        // A dynamic user's state/cache/logs also have their `private/` directories.
+        for path in clean_paths(&ctx.scope, &config.exec, *kind) {
+            targets.push(ctx.scope.root.host_path(&path));
         }
     }
     if targets.is_empty() {

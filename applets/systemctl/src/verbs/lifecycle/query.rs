@@ -4,6 +4,7 @@
 use crate::context::Ctx;
 use crate::exit::{CtlResult, ExitStatus};
 use crate::units;
+use unitbox_core::glob::unit_name_matches;
 use unitbox_core::manager::executor::Executor;
 use unitbox_core::manager::runtime::runtime_state;
 use unitbox_core::state::{ActiveState, StateDir};
@@ -18,7 +19,7 @@ pub(super) fn stateful_units(ctx: &Ctx, dir: Option<&StateDir>) -> CtlResult<Vec
         let mangled = units::mangle(arg)?;
         if name::is_glob(&mangled) {
             for id in &with_state {
-                if units::fnmatch(&mangled, id) && !out.contains(id) {
+                if unit_name_matches(&mangled, id) && !out.contains(id) {
                     out.push(id.clone());
                 }
             }

@@ -2,7 +2,7 @@
 //! sizes of the cgroup settings.
 
 use unitbox_core::state::time::format_timestamp_local;
-use unitbox_core::unit::value::USEC_INFINITY;
+use unitbox_core::unit::value::{self, USEC_INFINITY};
 
 /// systemd's `shell_maybe_quote()` with `"…"`: items with whitespace, control characters
 /// or shell specials are quoted, `"`, `\`, `` ` `` and `$` backslash-escaped inside.
@@ -59,27 +59,10 @@ pub fn timestamp(usec: u64) -> String {
 
 /// A byte size (`512`, `4K`, `1.5G`, `infinity`) with 1024-based suffixes.
 pub fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    if s == "infinity" {
+    if s.trim() == "infinity" {
         return Some(u64::MAX);
     }
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, suffix) = s.split_at(split);
-    let factor: u64 = match suffix.trim() {
-        "" | "B" => 1,
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        "G" => 1 << 30,
-        "T" => 1 << 40,
-        "P" => 1 << 50,
-        "E" => 1 << 60,
-        _ => return None,
-    };
-    let value: f64 = num.parse().ok()?;
-    let bytes = value * factor as f64;
-    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+    value::parse_size(s).ok()
 }
 
 #[cfg(test)]

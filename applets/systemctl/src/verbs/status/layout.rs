@@ -11,7 +11,7 @@ use unitbox_core::exec::exit_status::{format_exit_status, signal_name};
 use unitbox_core::state::time::{format_timestamp_local, format_timestamp_relative};
 use unitbox_core::state::unit_state::ExecProcess;
 use unitbox_core::state::ExitCode;
-use unitbox_core::unit::value::USEC_INFINITY;
+use unitbox_core::unit::value::{format_timespan_accuracy, USEC_INFINITY};
 
 /// Everything the block is printed from.
 #[derive(Debug, Clone)]
@@ -86,64 +86,6 @@ fn shows_preset(unit_file_state: &str) -> bool {
         unit_file_state,
         "alias" | "static" | "generated" | "transient"
     )
-}
-
-/// `format_timespan(t, accuracy)` of systemd: like [`unitbox_core::unit::value::format_timespan`]
-/// but with fractions cut to `accuracy` (for `Duration:`, 1ms).
-pub fn format_timespan_accuracy(usec: u64, accuracy: u64) -> String {
-    const UNITS: &[(&str, u64)] = &[
-        ("y", 31_557_600_000_000),
-        ("month", 2_629_800_000_000),
-        ("w", 604_800_000_000),
-        ("d", 86_400_000_000),
-        ("h", 3_600_000_000),
-        ("min", 60_000_000),
-        ("s", 1_000_000),
-        ("ms", 1_000),
-        ("us", 1),
-    ];
-    if usec == USEC_INFINITY {
-        return "infinity".into();
-    }
-    if usec == 0 {
-        return "0".into();
-    }
-    let digits = |mut n: u64| {
-        let mut d = 0i32;
-        while n > 1 {
-            n /= 10;
-            d += 1;
-        }
-        d
-    };
-    let mut parts: Vec<String> = Vec::new();
-    let mut t = usec;
-    for &(suffix, size) in UNITS {
-        if t == 0 || (t < accuracy && !parts.is_empty()) {
-            break;
-        }
-        if t < size {
-            continue;
-        }
-        let (whole, mut fraction) = (t / size, t % size);
-        if t < 60_000_000 && fraction > 0 {
-            let mut width = digits(size);
-            let mut a = accuracy;
-            while a > 1 {
-                fraction /= 10;
-                width -= 1;
-                a /= 10;
-            }
-            if width > 0 {
-                let w = width as usize;
-                parts.push(format!("{whole}.{fraction:0w$}{suffix}"));
-                break;
-            }
-        }
-        parts.push(format!("{whole}{suffix}"));
-        t %= size;
-    }
-    parts.join(" ")
 }
 
 /// `code=exited, status=1/FAILURE` or `code=killed, signal=TERM`.
@@ -401,15 +343,6 @@ fn render_dropins(dropins: &[String], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_are_cut_to_milliseconds() {
-        assert_eq!(format_timespan_accuracy(5_123_456, 1000), "5.123s");
-        assert_eq!(format_timespan_accuracy(123_500_000, 1000), "2min 3.500s");
-        assert_eq!(format_timespan_accuracy(3_000_000, 1000), "3s");
-        assert_eq!(format_timespan_accuracy(500, 1000), "500us");
-        assert_eq!(format_timespan_accuracy(3_600_000_000 + 7, 1000), "1h");
-    }
 
     #[test]
     fn dropins_group_by_directory() {

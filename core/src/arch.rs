@@ -1,4 +1,5 @@
-//! systemd's architecture names (`x86-64`, `arm64`, …) for `ConditionArchitecture=`.
+//! systemd's architecture names (`x86-64`, `arm64`, …): `ConditionArchitecture=` and the
+//! `%a` specifier.
 
 /// systemd's architecture name for a uname machine field.
 pub fn architecture_from_uname(machine: &str) -> Option<&'static str> {
