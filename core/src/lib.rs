@@ -23,6 +23,7 @@ pub mod json;
 pub mod manager;
 pub mod root;
 pub mod scope;
+pub mod select;
 pub mod service;
 pub mod state;
 pub mod supervisor;

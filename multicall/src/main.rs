@@ -44,6 +44,10 @@ fn run(args: Vec<OsString>) -> i32 {
         return applet(args);
     }
     let rest: Vec<OsString> = args.into_iter().skip(1).collect();
+    // `CMD ["/usr/bin/unitbox"]`: as PID 1 with nothing to do, be the container's init.
+    if rest.is_empty() && std::process::id() == 1 {
+        return unitbox_systemctl::main(vec!["systemctl".into()]);
+    }
     let first = rest.first().map(|a| a.to_string_lossy().into_owned());
     match first.as_deref() {
         None | Some("-h") | Some("--help") => {

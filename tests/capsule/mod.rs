@@ -6,8 +6,10 @@
 mod dynamic_user;
 
 use crate::lifecycle::{eventually, pid_alive, Lab};
+use crate::support::{applet, run_cmd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 pub const PASSWD: &str =
@@ -115,17 +117,22 @@ fn the_seed_example_step_by_step() {
     let manager = lab.main_pid("capsule@tatze.service");
     assert_eq!(process_uid(manager), Some(uid));
 
-    // systemd-run --capsule=tatze --unit=sleeptest.service sleep 999, as a unit file in the
-    // capsule's ~/.config/systemd/user (systemd-run is another applet's business).
-    capsule_unit(
-        &lab,
-        "tatze",
-        uid,
-        "sleeptest.service",
-        "ExecStart=/bin/sleep 999\n",
+    // systemd-run --capsule=tatze --unit=sleeptest.service sleep 999
+    let run = run_cmd(
+        Command::new(applet("systemd-run"))
+            .arg(format!("--root={}", lab.tree.path().display()))
+            .args([
+                "--capsule=tatze",
+                "--unit=sleeptest.service",
+                "sleep",
+                "999",
+            ]),
     );
-    let run = in_capsule(&lab, "tatze", &["start", "sleeptest.service"]);
     assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stderr.starts_with("Running as unit: sleeptest.service"),
+        "{run:#?}"
+    );
 
     // systemctl --capsule=tatze status sleeptest.service: running as the capsule's uid.
     let status = in_capsule(&lab, "tatze", &["status", "sleeptest.service"]);

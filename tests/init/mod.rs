@@ -226,6 +226,10 @@ fn user_mode(uid: u32, user_name: Option<&str>) {
         "state {state}; console:\n{}",
         c.console()
     );
+    // `docker exec ctr systemctl …` as the container's user, without --user, reaches the
+    // user-mode init's services too.
+    let implicit = c.systemctl(&["is-active", "mine.service"]);
+    assert_eq!(implicit.stdout, "active\n", "{implicit:?}");
     if user_name.is_some() {
         assert_eq!(
             c.systemctl(&["--user", "is-active", "own.service"]).stdout,

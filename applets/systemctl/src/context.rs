@@ -4,11 +4,9 @@
 use crate::cli::Options;
 use crate::exit::{CtlError, CtlResult};
 use std::cell::OnceCell;
-use unitbox_core::capsule;
-use unitbox_core::root::Root;
-use unitbox_core::scope::{Scope, ScopeKind};
+use unitbox_core::scope::Scope;
+use unitbox_core::select::{select, ScopeRequest};
 use unitbox_core::unit::UnitStore;
-use unitbox_core::users::Identity;
 
 pub struct Ctx {
     pub opts: Options,
@@ -22,18 +20,14 @@ fn env(key: &str) -> Option<String> {
 
 impl Ctx {
     pub fn new(opts: Options) -> CtlResult<Self> {
-        let kind = select_scope(&opts)?;
-        let root = opts.root.as_deref().map(Root::new).unwrap_or_default();
-        let identity = match &kind {
-            ScopeKind::System | ScopeKind::Global => Identity::root_user(),
-            ScopeKind::User => Identity::current(&root, &env),
-            // Everything from here on runs as the capsule's user (systemd's client
-            // connects to the capsule's bus as that user, too).
-            ScopeKind::Capsule(name) => {
-                capsule::enter(&root, name).map_err(|e| CtlError::failure(e.to_string()))?
-            }
+        let request = ScopeRequest {
+            system: opts.system,
+            user: opts.user,
+            global: opts.global,
+            capsule: opts.capsule.as_deref(),
+            root: opts.root.as_deref(),
         };
-        let scope = Scope::new(kind, root, identity, &env);
+        let scope = select(&request, &env).map_err(|e| CtlError::failure(e.to_string()))?;
         Ok(Ctx {
             opts,
             scope,
@@ -52,25 +46,4 @@ impl Ctx {
             eprintln!("{}", line.as_ref());
         }
     }
-}
-
-fn select_scope(opts: &Options) -> CtlResult<ScopeKind> {
-    if let Some(name) = &opts.capsule {
-        if opts.system {
-            return Err(CtlError::failure(
-                "Cannot access system instance with --capsule=/-C.",
-            ));
-        }
-        if !capsule::name_is_valid(name) {
-            return Err(CtlError::failure(format!("Invalid capsule name: {name}")));
-        }
-        return Ok(ScopeKind::Capsule(name.clone()));
-    }
-    if opts.global {
-        return Ok(ScopeKind::Global);
-    }
-    if opts.user && !opts.system {
-        return Ok(ScopeKind::User);
-    }
-    Ok(ScopeKind::System)
 }

@@ -20,11 +20,10 @@ use unitbox_core::manager::executor::{Executor, JobResult};
 use unitbox_core::manager::runtime::{runtime_state, wait_for_supervisor_exit};
 use unitbox_core::manager::transaction::plan_start;
 use unitbox_core::manager::transient::{self, TransientError};
-use unitbox_core::root::Root;
-use unitbox_core::scope::{capsule_name_is_valid, Scope, ScopeKind};
+use unitbox_core::scope::Scope;
+use unitbox_core::select::{select, ScopeRequest};
 use unitbox_core::state::StateDir;
 use unitbox_core::unit::{UnitName, UnitStore};
-use unitbox_core::users::Identity;
 
 /// Runs `systemd-run` with full argv (argv[0] included) and returns the exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -86,23 +85,14 @@ fn check(o: &mut Options) -> Result<(), String> {
 }
 
 fn scope_of(o: &Options) -> Result<Scope, String> {
-    let kind = match &o.capsule {
-        Some(_) if o.system => {
-            return Err("Cannot access system instance with --capsule=/-C.".into())
-        }
-        Some(name) if !capsule_name_is_valid(name) => {
-            return Err(format!("Invalid capsule name: {name}"))
-        }
-        Some(name) => ScopeKind::Capsule(name.clone()),
-        None if o.user => ScopeKind::User,
-        None => ScopeKind::System,
+    let request = ScopeRequest {
+        system: o.system,
+        user: o.user,
+        global: false,
+        capsule: o.capsule.as_deref(),
+        root: o.root.as_deref(),
     };
-    let root = o.root.as_deref().map(Root::new).unwrap_or_default();
-    let identity = match kind {
-        ScopeKind::System | ScopeKind::Global => Identity::root_user(),
-        _ => Identity::current(&root, &env),
-    };
-    Ok(Scope::new(kind, root, identity, &env))
+    select(&request, &env).map_err(|e| e.to_string())
 }
 
 /// `--unit=NAME`: a name without a unit type becomes a service.

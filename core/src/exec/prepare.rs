@@ -62,7 +62,10 @@ pub fn process_spec(command: &ExecCommand, inputs: &ProcessInputs<'_>) -> Proces
         .and_then(|c| c.user.as_ref())
         .map(|u| u.home.clone())
         .unwrap_or_else(|| inputs.manager_home.to_path_buf());
+    // The home is a logical path of the scope (a capsule's /var/lib/capsules/NAME): without
+    // RootDirectory= it lives inside --root, like the service directories.
     let working_directory = ctx.working_directory.as_ref().map(|wd| match wd {
+        WorkingDirectory::Home if chroot.is_none() => inputs.root.host_path(&home),
         WorkingDirectory::Home => home.clone(),
         WorkingDirectory::Path(p) => p.clone(),
     });
