@@ -71,3 +71,19 @@ fn bad_option_is_one_line_and_exit_1() {
         "systemctl: unrecognized option '--frobnicate'"
     );
 }
+
+#[test]
+fn install_next_to_the_binary_makes_relative_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("unitbox");
+    std::fs::copy(unitbox(), &copy).unwrap();
+    run_cmd(Command::new(&copy).arg("--install").arg(dir.path())).ok();
+    let link = dir.path().join("systemctl");
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        std::path::Path::new("unitbox")
+    );
+    let out = run_cmd(Command::new(&link).arg("--version"));
+    out.ok();
+    assert!(out.stdout.starts_with("systemd 252 (unitbox "), "{out:?}");
+}

@@ -2,7 +2,7 @@
 //! style), or on its first argument (`unitbox systemctl …`).
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 type Applet = fn(Vec<OsString>) -> i32;
 
@@ -110,6 +110,13 @@ fn install(args: &[OsString]) -> i32 {
         eprintln!("unitbox: cannot create {}: {err}", dir.display());
         return 1;
     }
+    // Installed next to the binary, the links are relative, so the directory (an image
+    // layer, a tarball) can move.
+    let same_dir = exe.parent().and_then(|p| p.canonicalize().ok()) == dir.canonicalize().ok();
+    let target = match exe.file_name() {
+        Some(name) if same_dir => PathBuf::from(name),
+        _ => exe.clone(),
+    };
     let mut status = 0;
     for (name, _) in APPLETS {
         let link = dir.join(name);
@@ -128,8 +135,8 @@ fn install(args: &[OsString]) -> i32 {
                 continue;
             }
         }
-        match std::os::unix::fs::symlink(&exe, &link) {
-            Ok(()) => println!("{} -> {}", link.display(), exe.display()),
+        match std::os::unix::fs::symlink(&target, &link) {
+            Ok(()) => println!("{} -> {}", link.display(), target.display()),
             Err(err) => {
                 eprintln!("unitbox: cannot create {}: {err}", link.display());
                 status = 1;
