@@ -262,3 +262,40 @@ fn user_mode_as_uid_1000() {
 fn user_mode_as_an_uid_without_passwd_entry() {
     user_mode(1000770000, None);
 }
+
+#[test]
+fn a_capsule_is_stopped_cleanly_with_the_container() {
+    let fs = Rootfs::new();
+    let mut c = Container::boot(fs, None, &[]);
+    assert_eq!(c.wait_booted(), "running", "console:\n{}", c.console());
+    c.systemctl(&["start", "capsule@tatze.service"]).ok();
+    let run = c.exec(&[
+        "/usr/bin/unitbox",
+        "systemd-run",
+        "--capsule=tatze",
+        "--unit=sleeptest.service",
+        "-p",
+        "ExecStop=/bin/touch /tmp/capsule-unit-stopped",
+        "/bin/sleep",
+        "999",
+    ]);
+    run.ok();
+    let active = c.systemctl(&["--capsule=tatze", "is-active", "sleeptest.service"]);
+    assert_eq!(active.stdout, "active\n", "{active:?}");
+    let passwd_file = c.fs.path("/etc/passwd");
+    let passwd = || std::fs::read_to_string(&passwd_file).unwrap();
+    assert!(passwd().contains("c-tatze:"), "{}", passwd());
+
+    c.signal(libc::SIGTERM);
+    let (code, _) = c.wait_exit(Duration::from_secs(30));
+    assert_eq!(code, 0, "console:\n{}", c.console());
+    // The capsule's own unit went through its ExecStop=, the capsule released its user
+    // and its runtime directory.
+    assert!(
+        c.fs.path("/tmp/capsule-unit-stopped").exists(),
+        "console:\n{}",
+        c.console()
+    );
+    assert!(!passwd().contains("c-tatze:"), "{}", passwd());
+    assert!(!c.fs.path("/run/capsules/tatze").exists());
+}
