@@ -232,6 +232,36 @@ fn remain_after_exit_stays_active_until_stopped() {
 }
 
 #[test]
+fn a_restarted_transient_unit_stays_and_is_collected_once_stopped() {
+    let lab = Lab::new();
+    let run = systemd_run(&lab, &["-r", "--unit=keep.service", "true"]);
+    assert_eq!(running_as(&run), "keep.service");
+    let mut seen = vec![lab.prop("keep.service", "InvocationID")];
+    for round in 1..=2 {
+        let restart = lab.ctl(&["restart", "keep.service"]);
+        assert_eq!(
+            (restart.code, restart.stderr.as_str()),
+            (0, ""),
+            "restart {round}: {restart:#?}"
+        );
+        assert!(
+            transient_file(&lab, "keep.service").exists(),
+            "restart {round} collected the unit"
+        );
+        assert_eq!(lab.active("keep.service"), "active", "restart {round}");
+        let id = lab.prop("keep.service", "InvocationID");
+        assert!(
+            id.len() == 32 && !seen.contains(&id),
+            "restart {round}: invocation ID {id:?}, earlier {seen:?}"
+        );
+        seen.push(id);
+    }
+    lab.ctl(&["stop", "keep.service"]).ok();
+    assert!(!transient_file(&lab, "keep.service").exists());
+    assert!(!lab.state_path("keep.service").exists());
+}
+
+#[test]
 fn a_new_boot_discards_transient_units() {
     let lab = Lab::new();
     let failed = systemd_run(&lab, &["-q", "-u", "old", "false"]);

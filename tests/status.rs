@@ -15,6 +15,8 @@ use unitbox_core::state::time::{
 use unitbox_core::state::unit_state::ExecProcess;
 use unitbox_core::state::{ActiveState, ExitCode, StateDir, SubState, UnitResult, UnitState};
 
+mod conditions;
+
 const MIN: u64 = 60_000_000;
 
 const FOO: &str = "\
@@ -77,6 +79,8 @@ fn started(at: DualTimestamp) -> UnitState {
     s.set_state(ActiveState::Activating, SubState::StartPre, at);
     s.set_state(ActiveState::Active, SubState::Running, at);
     s.invocation_id = "0123456789abcdef0123456789abcdef".into();
+    s.record_condition_check(true, Vec::new(), at);
+    s.record_assert_check(true, Vec::new(), at);
     s
 }
 

@@ -69,6 +69,14 @@ pub fn builtin_unit(scope: &Scope, name: &UnitName) -> Option<Builtin> {
     builtin_for_template(scope, template.as_str())
 }
 
+/// Every built-in template of the scope (for callers that must consider all units).
+pub fn builtin_templates(scope: &Scope) -> Vec<Builtin> {
+    [SERVICE_TEMPLATE, TARGET_TEMPLATE]
+        .into_iter()
+        .filter_map(|template| builtin_for_template(scope, template))
+        .collect()
+}
+
 /// The built-in unit shown under `path` (for reading what [`builtin_unit`] named).
 pub fn builtin_at(scope: &Scope, path: &Path) -> Option<Builtin> {
     let file = path.strip_prefix(BUILTIN_DIR).ok()?.to_str()?;

@@ -197,6 +197,14 @@ mod tests {
         assert!(m("*a*b*c", "xxaxxbxxc"));
         assert!(m("[x", "[x"));
         assert!(m("a\\b", "a\\b"));
+        // `systemctl list-unit-files 'a\x2db*'` (systemd 252): the backslash is literal.
+        assert!(m("a\\x2db*", "a\\x2db.service"));
+        assert!(!m("a\\x2db*", "ax2db.service"));
+        assert!(!m("a\\x2db*", "a-b.service"));
+        assert!(m("a[\\]x2db*", "a\\x2db.service"));
+        assert!(m("x@a@*", "x@a@b.service"));
+        assert!(m("a\\*", "a\\b.service"));
+        assert!(!m("a\\*", "a*"));
         assert!(m("*", ""));
     }
 

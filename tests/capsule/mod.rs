@@ -272,6 +272,59 @@ fn a_capsule_that_is_not_running_cannot_be_reached() {
     );
 }
 
+fn journalctl(lab: &Lab, args: &[&str]) -> crate::support::Run {
+    run_cmd(
+        Command::new(applet("journalctl"))
+            .arg(format!("--root={}", lab.tree.path().display()))
+            .args(args),
+    )
+}
+
+#[test]
+fn journalctl_capsule_shows_the_capsules_units() {
+    let lab = lab();
+    let uid = start_capsule(&lab, "tatze");
+    capsule_unit(
+        &lab,
+        "tatze",
+        uid,
+        "echo.service",
+        "Type=oneshot\nExecStart=/bin/sh -c 'echo hello from $$USER'\n",
+    );
+    let run = in_capsule(&lab, "tatze", &["start", "echo.service"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    for args in [
+        ["--capsule=tatze", "-u", "echo"],
+        ["-C", "tatze", "--user-unit=echo.service"],
+    ] {
+        let mut all = args.to_vec();
+        all.extend(["-o", "cat"]);
+        let logs = journalctl(&lab, &all);
+        assert_eq!(logs.code, 0, "{args:?}: {logs:#?}");
+        assert!(
+            logs.stdout.lines().any(|l| l == "hello from c-tatze"),
+            "{args:?}: {logs:#?}"
+        );
+    }
+    // The system journal does not have the capsule's units.
+    let system = journalctl(&lab, &["-u", "echo", "-o", "cat", "-q"]);
+    assert_eq!((system.code, system.stdout.as_str()), (0, ""));
+    let both = journalctl(&lab, &["--system", "-C", "tatze"]);
+    assert_eq!(
+        (both.code, both.stderr.as_str()),
+        (1, "Cannot access system instance with --capsule=/-C.\n")
+    );
+    let absent = journalctl(&lab, &["--capsule=nope"]);
+    assert_eq!(
+        (absent.code, absent.stderr.as_str()),
+        (
+            1,
+            "Failed to connect to user scope bus via capsule transport: No such file or directory\n"
+        )
+    );
+    lab.ctl(&["stop", "capsule@tatze.service"]).ok();
+}
+
 #[test]
 fn cat_shows_the_built_in_unit_until_a_file_replaces_it() {
     let lab = lab();

@@ -168,7 +168,13 @@ impl Container {
     /// Boots `systemctl` (no verb) as PID 1; `user` runs it under that uid:gid.
     pub fn boot(fs: Rootfs, user: Option<(u32, u32)>, env: &[(&str, &str)]) -> Container {
         let console = fs.dir.path().with_extension("console");
-        let out = std::fs::File::create(&console).unwrap();
+        // Appending, as a pipe behaves (`docker logs`): supervisors that reopen PID 1's
+        // stdout through /proc/1/fd/1 must not write over what is there.
+        std::fs::File::create(&console).unwrap();
+        let out = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&console)
+            .unwrap();
         let mut cmd = Command::new("unshare");
         cmd.arg("--pid")
             .arg("--fork")

@@ -61,6 +61,41 @@ fn boots_enabled_services_and_a_second_systemctl_controls_them() {
 }
 
 #[test]
+fn units_started_by_docker_exec_are_copied_to_the_console_too() {
+    let late = service("ExecStart=/bin/sh -c 'echo late-line; exec sleep 1000'");
+    for copy in [true, false] {
+        let fs = Rootfs::new();
+        fs.write(&format!("{SYS}/late.service"), &late);
+        let env: &[(&str, &str)] = if copy {
+            &[]
+        } else {
+            &[("UNITBOX_CONSOLE", "0")]
+        };
+        let c = Container::boot(fs, None, env);
+        assert_eq!(c.wait_booted(), "running", "console:\n{}", c.console());
+        let start = c.systemctl(&["start", "late.service"]);
+        assert_eq!(start.code, 0, "{start:?}");
+        // The journal has the line once the supervisor has read it.
+        let logged = wait_for(Duration::from_secs(5), || {
+            let journal = c.exec(&["/usr/bin/unitbox", "journalctl", "-u", "late", "-o", "cat"]);
+            journal.stdout.contains("late-line\n").then_some(())
+        });
+        assert!(logged.is_some(), "console:\n{}", c.console());
+        let copied = wait_for(Duration::from_secs(if copy { 5 } else { 1 }), || {
+            c.console()
+                .contains("late.service: late-line\n")
+                .then_some(())
+        });
+        assert_eq!(
+            copied.is_some(),
+            copy,
+            "copy wanted: {copy}; console:\n{}",
+            c.console()
+        );
+    }
+}
+
+#[test]
 fn halt_refuses_a_foreign_init_and_is_system_running_says_offline() {
     // Outside any unitbox init (the test runner's PID namespace): nothing to talk to.
     let fs = Rootfs::new();

@@ -224,3 +224,26 @@ fn enable_now_starts_and_disable_now_stops() {
     lab.ctl(&["disable", "--now", "en.service"]).ok();
     assert_eq!(lab.active("en.service"), "inactive");
 }
+
+#[test]
+fn enable_now_returns_the_start_jobs_failure_and_keeps_the_symlink() {
+    let lab = Lab::new();
+    lab.unit(
+        "broken.service",
+        "[Service]\nType=exec\nExecStart=/nonexistent/binary\n[Install]\nWantedBy=multi-user.target\n",
+    );
+    let r = lab.ctl(&["enable", "--now", "broken.service"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.ends_with(
+            "Job for broken.service failed because the control process exited with error code.\n\
+             See \"systemctl status broken.service\" and \"journalctl -xeu broken.service\" for details.\n"
+        ),
+        "{r:?}"
+    );
+    let link = lab
+        .tree
+        .host("/etc/systemd/system/multi-user.target.wants/broken.service");
+    assert!(link.symlink_metadata().is_ok(), "the symlink is made");
+    assert_eq!(lab.active("broken.service"), "failed");
+}

@@ -51,6 +51,8 @@ pub struct Options {
     pub user: bool,
     pub system: bool,
     pub root: Option<String>,
+    /// `--capsule=NAME` (`-C`, systemd ≥ 256): the capsule's user journal.
+    pub capsule: Option<String>,
     pub directory: Option<PathBuf>,
     pub units: Vec<String>,
     pub user_units: Vec<String>,
@@ -103,6 +105,7 @@ const SPECS: &[Spec] = &[
     opt("user", None, HasArg::No),
     opt("directory", Some('D'), HasArg::Required),
     opt("root", None, HasArg::Required),
+    opt("capsule", Some('C'), HasArg::Required),
     opt("priority", Some('p'), HasArg::Required),
     opt("grep", Some('g'), HasArg::Required),
     opt("case-sensitive", None, HasArg::Optional),
@@ -231,6 +234,7 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
         user: false,
         system: false,
         root: None,
+        capsule: None,
         directory: None,
         units: Vec::new(),
         user_units: Vec::new(),
@@ -311,6 +315,7 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
             "user" => o.user = true,
             "directory" => o.directory = Some(PathBuf::from(value)),
             "root" => o.root = Some(value),
+            "capsule" => o.capsule = Some(value),
             "priority" => o.priorities = parse_priorities(&value)?,
             "grep" => o.grep = Some(value),
             "case-sensitive" => {
@@ -409,8 +414,9 @@ fn finish(mut o: Options, pager_end: bool) -> Result<Options, String> {
             return Err(format!("Extraneous arguments starting with '{first}'"));
         }
     }
-    if o.user && !o.system {
-        // With --user, -u means a user unit (systemd does the same conversion).
+    if (o.user || o.capsule.is_some()) && !o.system {
+        // With --user (which --capsule implies), -u means a user unit (systemd does the
+        // same conversion).
         let units = std::mem::take(&mut o.units);
         o.user_units.extend(units);
     }
@@ -469,6 +475,9 @@ mod tests {
         assert_eq!(run(&["-f", "--no-tail"]).unwrap().lines, Some(Lines::All));
         assert_eq!(run(&["-f", "-S", "now"]).unwrap().lines, None);
         let o = run(&["--user", "-u", "foo"]).unwrap();
+        assert_eq!((o.units.len(), o.user_units), (0, vec!["foo".to_string()]));
+        let o = run(&["-C", "tatze", "-u", "foo"]).unwrap();
+        assert_eq!(o.capsule.as_deref(), Some("tatze"));
         assert_eq!((o.units.len(), o.user_units), (0, vec!["foo".to_string()]));
         assert_eq!(run(&["-k"]).unwrap().boot, Some(Boot::Offset(0)));
     }

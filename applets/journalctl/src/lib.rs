@@ -21,12 +21,10 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use unitbox_core::journal::record::Record;
-use unitbox_core::root::Root;
-use unitbox_core::scope::{Scope, ScopeKind};
+use unitbox_core::select::{select, ScopeRequest};
 use unitbox_core::state::dir::journal_dir_for;
 use unitbox_core::state::time::now_realtime_us;
 use unitbox_core::state::tz::TimeZone;
-use unitbox_core::users::Identity;
 
 /// Runs `journalctl` with full argv (argv[0] included) and returns the exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -53,24 +51,27 @@ fn env(key: &str) -> Option<String> {
     std::env::var(key).ok()
 }
 
-/// Whether the records are a user scope's (`--user`, or only `--user-unit=` given).
+/// Whether the records are a user scope's (`--user`, `--capsule`, or only `--user-unit=`
+/// given).
 fn user_scope(o: &Options) -> bool {
-    !o.system && (o.user || (!o.user_units.is_empty() && o.units.is_empty()))
+    !o.system && (o.user || o.capsule.is_some() || (!o.user_units.is_empty() && o.units.is_empty()))
 }
 
-/// The journal directory on the host: `-D`, else the scope's under `--root`.
+/// The journal directory on the host: `-D`, else the scope's (under `--root`) that the
+/// scope rule every applet shares picks. `--capsule` makes this process the capsule's
+/// user, so it runs before anything else.
 fn journal_dir(o: &Options) -> Result<PathBuf, String> {
     if let Some(dir) = &o.directory {
         return Ok(dir.clone());
     }
-    let root = o.root.as_deref().map(Root::new).unwrap_or_default();
-    let (kind, identity) = if user_scope(o) {
-        let identity = Identity::current(&root, &env);
-        (ScopeKind::User, identity)
-    } else {
-        (ScopeKind::System, Identity::root_user())
+    let request = ScopeRequest {
+        system: o.system,
+        user: user_scope(o),
+        global: false,
+        capsule: o.capsule.as_deref(),
+        root: o.root.as_deref(),
     };
-    let scope = Scope::new(kind, root, identity, &env);
+    let scope = select(&request, &env).map_err(|e| e.to_string())?;
     journal_dir_for(&scope).map_err(|e| e.to_string())
 }
 

@@ -256,6 +256,7 @@ mod tests {
             pid: parent,
             start_time: None,
             phase: super::super::record::Phase::Running,
+            console: false,
         };
         foreign.write(&dir).unwrap();
         assert!(matches!(
@@ -270,7 +271,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = state_dir(&tmp);
         let server = ControlServer::bind(&dir).unwrap();
-        InitRecord::of_self(super::super::record::Phase::Running)
+        InitRecord::of_self(super::super::record::Phase::Running, false)
             .write(&dir)
             .unwrap();
         let path = socket_path(&dir);

@@ -124,7 +124,7 @@ fn share_console() {
 
 impl Init {
     fn set_phase(&self, phase: Phase) {
-        if let Err(e) = InitRecord::of_self(phase).write(&self.dir) {
+        if let Err(e) = InitRecord::of_self(phase, self.opts.console).write(&self.dir) {
             eprintln!("unitbox: cannot write the init record: {e}");
         }
     }

@@ -57,36 +57,44 @@ pub struct InitRecord {
     /// Its start time in clock ticks after boot; `None` if `/proc` did not tell.
     pub start_time: Option<u64>,
     pub phase: Phase,
+    /// Whether the init copies service output to its stdout (`UNITBOX_CONSOLE`), so that
+    /// supervisors started by other processes (`docker exec systemctl start …`) copy
+    /// theirs there too.
+    pub console: bool,
 }
 
 impl InitRecord {
     /// The record of the calling process in `phase`.
-    pub fn of_self(phase: Phase) -> InitRecord {
+    pub fn of_self(phase: Phase, console: bool) -> InitRecord {
         let pid = std::process::id();
         InitRecord {
             pid,
             start_time: start_time_of(Path::new("/proc/self/stat")),
             phase,
+            console,
         }
     }
 
     pub fn to_text(&self) -> String {
         let start = self.start_time.map(|s| s.to_string()).unwrap_or_default();
         format!(
-            "Pid={}\nStartTime={start}\nPhase={}\n",
+            "Pid={}\nStartTime={start}\nPhase={}\nConsole={}\n",
             self.pid,
-            self.phase.as_str()
+            self.phase.as_str(),
+            if self.console { "yes" } else { "no" }
         )
     }
 
     pub fn parse(text: &str) -> Option<InitRecord> {
         let (mut pid, mut start_time, mut phase) = (None, None, None);
+        let mut console = false;
         for line in text.lines() {
             match line.split_once('=') {
                 Some(("Pid", v)) => pid = v.parse().ok().filter(|&p: &u32| p > 0),
                 Some(("StartTime", "")) => {}
                 Some(("StartTime", v)) => start_time = Some(v.parse().ok()?),
                 Some(("Phase", v)) => phase = Phase::parse(v),
+                Some(("Console", v)) => console = v == "yes",
                 _ => {}
             }
         }
@@ -94,7 +102,14 @@ impl InitRecord {
             pid: pid?,
             start_time,
             phase: phase?,
+            console,
         })
+    }
+
+    /// Whether the scope's init is a live PID 1 (of this PID namespace) that wants the
+    /// output of every service on its stdout: then `/proc/1/fd/1` is `docker logs`.
+    pub fn pid1_wants_console(dir: &StateDir) -> bool {
+        Self::read_live(dir).is_some_and(|r| r.pid == 1 && r.console)
     }
 
     pub fn path(dir: &StateDir) -> PathBuf {
@@ -197,8 +212,11 @@ mod tests {
             pid: 1,
             start_time: Some(4711),
             phase: Phase::Running,
+            console: true,
         };
         assert_eq!(InitRecord::parse(&r.to_text()), Some(r));
+        let old = InitRecord::parse("Pid=1\nStartTime=\nPhase=running\n").unwrap();
+        assert!(!old.console, "a record without Console= has no copy");
         assert_eq!(InitRecord::parse("Pid=0\nPhase=running\n"), None);
         assert_eq!(InitRecord::parse("Pid=1\nPhase=dancing\n"), None);
         assert_eq!(InitRecord::parse("garbage"), None);
@@ -206,7 +224,7 @@ mod tests {
 
     #[test]
     fn a_record_lives_only_with_its_process() {
-        let own = InitRecord::of_self(Phase::Starting);
+        let own = InitRecord::of_self(Phase::Starting, false);
         assert!(own.is_live(Path::new("/proc")));
         let reused = InitRecord {
             start_time: own.start_time.map(|s| s + 1),
@@ -242,7 +260,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(system_state(Some(&dir)), SystemState::Offline);
-        InitRecord::of_self(Phase::Running).write(&dir).unwrap();
+        InitRecord::of_self(Phase::Running, false)
+            .write(&dir)
+            .unwrap();
         assert_eq!(system_state(Some(&dir)), SystemState::Running);
     }
 }

@@ -10,7 +10,7 @@
 //! - Stopping: services are asked over their control socket; a unit whose supervisor is
 //!   gone just gets its state settled; targets go inactive.
 
-use super::condition::{self, ConditionContext, Verdict};
+use super::condition::{self, ConditionContext, ConditionOutcome, Verdict};
 use super::runtime::{active_units, runtime_state, supervisor_alive, wait_for_supervisor_exit};
 use super::transaction::{plan_stop, Member, Pull, Transaction};
 use crate::scope::Scope;
@@ -250,15 +250,27 @@ impl Worker {
         }
     }
 
-    /// Targets: conditions, then the state file says `active`.
+    /// Targets: conditions (recorded for `status`/`show`), then the state file says
+    /// `active`.
     fn start_passive(&self, unit: &Unit, mut state: UnitState) -> JobResult {
         let outcome = condition::evaluate(unit, &ConditionContext::current(self.scope()));
-        match outcome.verdict {
-            Verdict::Met => {}
-            Verdict::ConditionFailed => return JobResult::Skipped,
-            Verdict::AssertFailed => return JobResult::Assert,
+        for w in &outcome.warnings {
+            log::warn!("{}: {w}", unit.id);
         }
-        state.set_state(ActiveState::Active, SubState::Active, DualTimestamp::now());
+        let now = DualTimestamp::now();
+        record_condition_outcome(&mut state, &outcome, now);
+        let skipped = match outcome.verdict {
+            Verdict::Met => None,
+            Verdict::ConditionFailed => Some(JobResult::Skipped),
+            Verdict::AssertFailed => Some(JobResult::Assert),
+        };
+        if let Some(result) = skipped {
+            return match write_state(&self.dir, unit.id.as_str(), &state) {
+                JobResult::Done => result,
+                failed => failed,
+            };
+        }
+        state.set_state(ActiveState::Active, SubState::Active, now);
         state.result = UnitResult::Success;
         write_state(&self.dir, unit.id.as_str(), &state)
     }
@@ -429,6 +441,27 @@ fn write_state(dir: &StateDir, unit: &str, state: &UnitState) -> JobResult {
     }
 }
 
+/// Records a check of a unit's conditions and asserts in its state, as systemd's
+/// `unit_test_condition()`/`unit_test_assert()` do: asserts are tested only when the
+/// conditions hold, so a skipped start keeps the assert fields of the last test.
+pub fn record_condition_outcome(
+    state: &mut UnitState,
+    outcome: &ConditionOutcome,
+    now: DualTimestamp,
+) {
+    match outcome.verdict {
+        Verdict::ConditionFailed => state.record_condition_check(false, outcome.not_met(), now),
+        Verdict::AssertFailed => {
+            state.record_condition_check(true, Vec::new(), now);
+            state.record_assert_check(false, outcome.not_met(), now);
+        }
+        Verdict::Met => {
+            state.record_condition_check(true, Vec::new(), now);
+            state.record_assert_check(true, Vec::new(), now);
+        }
+    }
+}
+
 /// `StartLimitBurst=` starts within `StartLimitIntervalSec=` already happened (systemd's
 /// `ratelimit_below()`); a zero interval or burst disables the limit.
 pub fn start_limit_hit(state: &UnitState, config: &ServiceConfig) -> bool {
@@ -503,6 +536,52 @@ mod tests {
         let unlimited =
             test_config("[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/true\n");
         assert!(!start_limit_hit(&state, &unlimited));
+    }
+
+    fn outcome(verdict: Verdict, failed: condition::Kind) -> ConditionOutcome {
+        let tested = condition::Tested {
+            condition: condition::Condition {
+                kind: failed,
+                ctype: condition::ConditionType::from_name("PathExists").unwrap(),
+                trigger: false,
+                negate: true,
+                parameter: "/x".into(),
+            },
+            result: condition::ConditionResult::Failed,
+        };
+        let (conditions, asserts) = match failed {
+            condition::Kind::Condition => (vec![tested], Vec::new()),
+            condition::Kind::Assert => (Vec::new(), vec![tested]),
+        };
+        ConditionOutcome {
+            verdict,
+            conditions,
+            asserts,
+            diagnostics: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_skipped_start_keeps_the_last_assert_check() {
+        let (first, second) = (DualTimestamp::now(), DualTimestamp::now());
+        let mut state = UnitState::default();
+        let asserted = outcome(Verdict::AssertFailed, condition::Kind::Assert);
+        record_condition_outcome(&mut state, &asserted, first);
+        assert!(state.condition_result && !state.assert_result);
+        assert_eq!(state.asserts_not_met, ["AssertPathExists=!/x"]);
+        assert!(state.conditions_not_met.is_empty());
+
+        let skipped = outcome(Verdict::ConditionFailed, condition::Kind::Condition);
+        record_condition_outcome(&mut state, &skipped, second);
+        assert!(!state.condition_result);
+        assert_eq!(state.condition_timestamp, second);
+        assert_eq!(state.conditions_not_met, ["ConditionPathExists=!/x"]);
+        assert_eq!(
+            (state.assert_timestamp, state.asserts_not_met.len()),
+            (first, 1),
+            "asserts were not tested this time"
+        );
     }
 
     #[test]

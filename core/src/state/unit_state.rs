@@ -63,6 +63,17 @@ pub struct UnitState {
     /// The boot id the state was written in; state of another boot reads as default.
     pub boot: String,
     pub processes: Vec<ExecProcess>,
+    /// `ConditionResult=`/`AssertResult=` of the last check; `false` before the first, as
+    /// in systemd. Asserts are checked only when the conditions hold, so a skipped start
+    /// leaves the assert fields of an earlier start alone.
+    pub condition_result: bool,
+    pub assert_result: bool,
+    pub condition_timestamp: DualTimestamp,
+    pub assert_timestamp: DualTimestamp,
+    /// The settings the last check found not met, as written in the unit
+    /// (`ConditionPathExists=!/x`), for the `Condition:`/`Assert:` lines of `status`.
+    pub conditions_not_met: Vec<String>,
+    pub asserts_not_met: Vec<String>,
 }
 
 impl Default for UnitState {
@@ -91,6 +102,12 @@ impl Default for UnitState {
             start_limit_history: Vec::new(),
             boot: String::new(),
             processes: Vec::new(),
+            condition_result: false,
+            assert_result: false,
+            condition_timestamp: DualTimestamp::default(),
+            assert_timestamp: DualTimestamp::default(),
+            conditions_not_met: Vec::new(),
+            asserts_not_met: Vec::new(),
         }
     }
 }
@@ -104,6 +121,8 @@ pub const TIMESTAMP_PROPERTIES: &[&str] = &[
     "ActiveEnterTimestamp",
     "ActiveExitTimestamp",
     "InactiveEnterTimestamp",
+    "ConditionTimestamp",
+    "AssertTimestamp",
 ];
 
 impl UnitState {
@@ -117,6 +136,8 @@ impl UnitState {
             "ActiveEnterTimestamp" => self.active_enter,
             "ActiveExitTimestamp" => self.active_exit,
             "InactiveEnterTimestamp" => self.inactive_enter,
+            "ConditionTimestamp" => self.condition_timestamp,
+            "AssertTimestamp" => self.assert_timestamp,
             _ => return None,
         })
     }
@@ -130,6 +151,8 @@ impl UnitState {
             "ActiveEnterTimestamp" => &mut self.active_enter,
             "ActiveExitTimestamp" => &mut self.active_exit,
             "InactiveEnterTimestamp" => &mut self.inactive_enter,
+            "ConditionTimestamp" => &mut self.condition_timestamp,
+            "AssertTimestamp" => &mut self.assert_timestamp,
             _ => return None,
         })
     }
@@ -151,6 +174,21 @@ impl UnitState {
         }
         self.active_state = active;
         self.sub_state = sub;
+    }
+
+    /// Records a check of the `Condition*=` settings (systemd's `unit_test_condition()`);
+    /// `not_met` names the settings that failed.
+    pub fn record_condition_check(&mut self, held: bool, not_met: Vec<String>, now: DualTimestamp) {
+        self.condition_result = held;
+        self.condition_timestamp = now;
+        self.conditions_not_met = not_met;
+    }
+
+    /// Records a check of the `Assert*=` settings (`unit_test_assert()`).
+    pub fn record_assert_check(&mut self, held: bool, not_met: Vec<String>, now: DualTimestamp) {
+        self.assert_result = held;
+        self.assert_timestamp = now;
+        self.asserts_not_met = not_met;
     }
 
     /// The state as systemctl should report it, given whether the supervisor is alive: a
@@ -202,6 +240,14 @@ impl UnitState {
             .collect();
         line("StartLimitHistory", &history.join(" "));
         line("Boot", &self.boot);
+        line("ConditionResult", &yes_no(self.condition_result));
+        line("AssertResult", &yes_no(self.assert_result));
+        for c in &self.conditions_not_met {
+            line("ConditionNotMet", &escape_str(c));
+        }
+        for a in &self.asserts_not_met {
+            line("AssertNotMet", &escape_str(a));
+        }
         for p in &self.processes {
             line(
                 "ExecProcess",
@@ -252,6 +298,16 @@ impl UnitState {
         fn num<T: std::str::FromStr>(v: &str) -> std::result::Result<T, &'static str> {
             v.parse().map_err(|_| "not a number")
         }
+        fn boolean(v: &str) -> std::result::Result<bool, &'static str> {
+            match v {
+                "yes" => Ok(true),
+                "no" => Ok(false),
+                _ => Err("not yes or no"),
+            }
+        }
+        fn text(v: &str) -> String {
+            String::from_utf8_lossy(&unescape(v.as_bytes())).into()
+        }
         if let Some(ts) = self.timestamp_mut(key) {
             ts.realtime = num(value)?;
             return Ok(());
@@ -277,9 +333,7 @@ impl UnitState {
             }
             "ExecMainStatus" => self.exec_main_status = num(value)?,
             "NRestarts" => self.n_restarts = num(value)?,
-            "StatusText" => {
-                self.status_text = String::from_utf8_lossy(&unescape(value.as_bytes())).into()
-            }
+            "StatusText" => self.status_text = text(value),
             "StatusErrno" => self.status_errno = num(value)?,
             "InvocationID" => {
                 let valid = value.is_empty()
@@ -297,6 +351,10 @@ impl UnitState {
                     .collect::<std::result::Result<_, _>>()?
             }
             "Boot" => self.boot = value.to_string(),
+            "ConditionResult" => self.condition_result = boolean(value)?,
+            "AssertResult" => self.assert_result = boolean(value)?,
+            "ConditionNotMet" => self.conditions_not_met.push(text(value)),
+            "AssertNotMet" => self.asserts_not_met.push(text(value)),
             "ExecProcess" => self
                 .processes
                 .push(parse_process(value).ok_or("malformed")?),
@@ -335,6 +393,14 @@ impl UnitState {
             return write_atomic(path, stamped.to_text().as_bytes());
         }
         write_atomic(path, self.to_text().as_bytes())
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
     }
 }
 
@@ -398,6 +464,8 @@ mod tests {
             exit: ts(1),
             command: "/bin/echo hello  world".into(),
         });
+        s.record_condition_check(true, Vec::new(), ts(1));
+        s.record_assert_check(false, vec!["AssertPathExists=!/a\nb".into()], ts(1));
         s
     }
 
@@ -427,6 +495,9 @@ mod tests {
         assert!(text.contains("ActiveEnterTimestamp=1795291890000002\n"));
         assert!(text.contains("ActiveEnterTimestampMonotonic=5000002\n"));
         assert!(text.contains("ExecMainCode=0\n"));
+        assert!(text.contains("ConditionResult=yes\nAssertResult=no\n"));
+        assert!(text.contains("AssertTimestampMonotonic=5000001\n"));
+        assert!(text.contains("AssertNotMet=AssertPathExists=!/a\\nb\n"));
         assert_eq!(
             text.lines()
                 .filter(|l| l.starts_with("StatusText="))

@@ -1,7 +1,9 @@
 //! The unit's standard output and error: one pipe each, shared by every process of the
 //! unit, read by the supervisor's loop and appended to the unit's journal (as journald's
 //! stdout streams do, with `<N>` level prefixes). Also the supervisor's own messages about
-//! the unit ("Started …") and the optional console copy of PID 1 (`UNITBOX_CONSOLE_FD`).
+//! the unit ("Started …") and the optional console copy of PID 1: the descriptor PID 1
+//! handed down (`UNITBOX_CONSOLE_FD`), or, for a unit started by another process
+//! (`docker exec … systemctl start`), PID 1's stdout opened anew through `/proc/1/fd/1`.
 
 use crate::journal::record::{Source, Stream};
 use crate::journal::writer::{JournalWriter, LineSplitter, DEFAULT_MAX_BYTES, LINE_MAX};
@@ -10,9 +12,12 @@ use crate::state::StateDir;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt;
 
 /// Names the descriptor on which PID 1 wants a copy of every service's output.
 pub const CONSOLE_FD_ENV: &str = "UNITBOX_CONSOLE_FD";
+/// PID 1's stdout, as any process of its PID namespace may reopen it.
+const PID1_STDOUT: &str = "/proc/1/fd/1";
 
 struct Capture {
     read: File,
@@ -72,7 +77,7 @@ impl Output {
             identifier,
             journal,
             captures: [capture(Stream::Stdout)?, capture(Stream::Stderr)?],
-            console: console_from_env(),
+            console: console_from_env().or_else(|| console_of_pid1(state_dir)),
             pid: 0,
             invocation_id: String::new(),
         })
@@ -168,6 +173,26 @@ fn console_from_env() -> Option<File> {
     let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
     // SAFETY: `dup` is a fresh descriptor we own.
     (dup >= 0).then(|| unsafe { File::from_raw_fd(dup) })
+}
+
+/// PID 1's stdout, when the scope's init is a unitbox PID 1 that copies service output
+/// (its record says so). Opened for appending, so that a console that is a regular file
+/// is not overwritten from the start; close-on-exec, so services never inherit it.
+fn console_of_pid1(state_dir: &StateDir) -> Option<File> {
+    if !crate::init::record::InitRecord::pid1_wants_console(state_dir) {
+        return None;
+    }
+    match std::fs::OpenOptions::new()
+        .append(true)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY)
+        .open(PID1_STDOUT)
+    {
+        Ok(file) => Some(file),
+        Err(e) => {
+            log::debug!("no console copy: {PID1_STDOUT}: {e}");
+            None
+        }
+    }
 }
 
 #[cfg(test)]

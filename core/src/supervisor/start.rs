@@ -8,8 +8,9 @@ use super::service::{
 };
 use crate::exec::spawn::ExitStatus;
 use crate::manager::condition::{evaluate, ConditionContext, Verdict};
+use crate::manager::executor::record_condition_outcome;
 use crate::service::types::ServiceType;
-use crate::state::time::now_monotonic_us;
+use crate::state::time::{now_monotonic_us, DualTimestamp};
 use crate::state::{ActiveState, SubState, UnitResult};
 use std::time::Instant;
 
@@ -39,11 +40,21 @@ fn new_invocation_id() -> String {
 }
 
 impl Supervisor {
+    /// The unit's `Description=` as the job messages name it.
+    pub(super) fn display_description(&self) -> String {
+        self.unit.display_description(&self.scope)
+    }
+
     pub fn activate(&mut self) -> Activation {
         self.state.result = UnitResult::Success;
         self.skipped = None;
         self.last_main_status = None;
         self.restarting = false;
+        // As systemd's unit_start(): conditions and asserts first, so a skipped start
+        // neither counts against the start limit nor gets a new invocation.
+        if let Some(end) = self.check_conditions() {
+            return end;
+        }
         if !start_allowed(
             &mut self.state.start_limit_history,
             now_monotonic_us(),
@@ -53,7 +64,7 @@ impl Supervisor {
             self.unit_log(WARNING, "Start request repeated too quickly.");
             self.state.result = UnitResult::StartLimitHit;
             self.unit_log(WARNING, "Failed with result 'start-limit-hit'.");
-            let text = format!("Failed to start {}.", self.description);
+            let text = format!("Failed to start {}.", self.display_description());
             self.log(ERR, &text);
             self.set(ActiveState::Failed, SubState::Failed);
             return Activation::Ended;
@@ -65,41 +76,7 @@ impl Supervisor {
         self.state.status_errno = 0;
         self.save();
 
-        let ctx = ConditionContext::current(&self.scope);
-        let outcome = evaluate(&self.unit, &ctx);
-        for w in &outcome.warnings {
-            log::warn!("{}: {w}", self.name);
-        }
-        match outcome.verdict {
-            Verdict::Met => {}
-            Verdict::ConditionFailed => {
-                let failed = outcome.not_met().join(" ");
-                let text = format!(
-                    "Condition check resulted in {} being skipped.",
-                    self.description
-                );
-                self.log(INFO, &text);
-                self.skipped = Some(failed);
-                self.set(ActiveState::Inactive, SubState::Dead);
-                return Activation::Ended;
-            }
-            Verdict::AssertFailed => {
-                let failed = outcome.not_met().join(" ");
-                self.log(
-                    WARNING,
-                    &format!("Assertion failed for {}.", self.description),
-                );
-                self.unit_log(WARNING, &format!("Assertion failed: {failed}"));
-                self.send_report(&crate::supervisor::protocol::StartOutcome::Failed {
-                    result: "assert".into(),
-                });
-                // The job fails; the unit itself stays inactive, as in systemd.
-                self.set(ActiveState::Inactive, SubState::Dead);
-                return Activation::Ended;
-            }
-        }
-
-        let text = format!("Starting {}...", self.description);
+        let text = format!("Starting {}...", self.display_description());
         self.log(INFO, &text);
         if self.config.service_type == ServiceType::Dbus {
             self.unit_log(
@@ -123,6 +100,43 @@ impl Supervisor {
             return end;
         }
         self.enter_running()
+    }
+
+    /// Tests and records the `Condition*=`/`Assert*=` settings; `Some` when the start ends
+    /// here (skipped, or failed by an assert), with the state file saying so.
+    fn check_conditions(&mut self) -> Option<Activation> {
+        let ctx = ConditionContext::current(&self.scope);
+        let outcome = evaluate(&self.unit, &ctx);
+        for w in &outcome.warnings {
+            log::warn!("{}: {w}", self.name);
+        }
+        record_condition_outcome(&mut self.state, &outcome, DualTimestamp::now());
+        match outcome.verdict {
+            Verdict::Met => None,
+            Verdict::ConditionFailed => {
+                let text = format!(
+                    "Condition check resulted in {} being skipped.",
+                    self.display_description()
+                );
+                self.log(INFO, &text);
+                self.skipped = Some(outcome.not_met().join(" "));
+                self.set(ActiveState::Inactive, SubState::Dead);
+                Some(Activation::Ended)
+            }
+            Verdict::AssertFailed => {
+                self.unit_log(NOTICE, "Starting requested but asserts failed.");
+                let text = format!("Assertion failed for {}.", self.display_description());
+                self.log(WARNING, &text);
+                // The state file says why before systemctl hears of the failure.
+                self.save();
+                self.send_report(&crate::supervisor::protocol::StartOutcome::Failed {
+                    result: "assert".into(),
+                });
+                // The job fails; the unit itself stays inactive, as in systemd.
+                self.set(ActiveState::Inactive, SubState::Dead);
+                Some(Activation::Ended)
+            }
+        }
     }
 
     fn commands(&self, kind: CommandKind) -> Vec<crate::exec::command::ExecCommand> {
@@ -415,7 +429,7 @@ impl Supervisor {
             self.stop_sequence(true);
             return Activation::Ended;
         }
-        let text = format!("Started {}.", self.description);
+        let text = format!("Started {}.", self.display_description());
         self.log(INFO, &text);
         Activation::Running
     }

@@ -89,7 +89,7 @@ impl Supervisor {
                 result: "not-reloadable".into(),
             };
         }
-        let text = format!("Reloading {}...", self.description);
+        let text = format!("Reloading {}...", self.display_description());
         self.log(INFO, &text);
         let outcome = if notify_reload {
             self.reload_by_signal()
@@ -126,12 +126,12 @@ impl Supervisor {
         self.set(ActiveState::Active, sub);
         match outcome {
             CommandOutcome::Success => {
-                let text = format!("Reloaded {}.", self.description);
+                let text = format!("Reloaded {}.", self.display_description());
                 self.log(INFO, &text);
                 Reply::Ok
             }
             CommandOutcome::Failed(result, _) => {
-                let text = format!("Reload failed for {}.", self.description);
+                let text = format!("Reload failed for {}.", self.display_description());
                 self.log(ERR, &text);
                 Reply::Failed {
                     result: result.as_str().into(),
@@ -182,7 +182,7 @@ impl Supervisor {
     pub fn stop_sequence(&mut self, started: bool) {
         let stop_commands = self.config.exec_stop.clone();
         if started && self.stop_requested {
-            let text = format!("Stopping {}...", self.description);
+            let text = format!("Stopping {}...", self.display_description());
             self.log(INFO, &text);
         }
         if started && !stop_commands.is_empty() {
@@ -297,14 +297,14 @@ impl Supervisor {
                 let was_started = self.reported;
                 self.set(ActiveState::Inactive, SubState::Dead);
                 if was_started && self.stop_requested {
-                    let text = format!("Stopped {}.", self.description);
+                    let text = format!("Stopped {}.", self.display_description());
                     self.log(INFO, &text);
                 }
             }
             result => {
                 self.unit_log(WARNING, &format!("Failed with result '{result}'."));
                 if !self.reported {
-                    let text = format!("Failed to start {}.", self.description);
+                    let text = format!("Failed to start {}.", self.display_description());
                     self.log(ERR, &text);
                 }
                 self.set(ActiveState::Failed, SubState::Failed);

@@ -15,6 +15,7 @@ use crate::users::UserDb;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// systemd's `FOLLOW_MAX`: alias hops before giving up (a loop).
 const MAX_ALIAS_HOPS: usize = 8;
@@ -53,20 +54,22 @@ pub struct MapEntry {
 }
 
 /// All units of a scope: the name map is built once per store (one `readdir` per unit
-/// directory), units are parsed on demand.
+/// directory), units are parsed on demand. Clones share the map and caches, so a view
+/// that loads units lazily can keep its own handle.
+#[derive(Clone)]
 pub struct UnitStore {
     scope: Scope,
     /// The scope's unit directories, then (user mode of a plain uid) the system ones.
-    dirs: Vec<UnitDir>,
+    dirs: Rc<Vec<UnitDir>>,
     /// Index of the first system directory in `dirs` whose units pass the UID filter only.
     filtered_from: usize,
-    users: OnceCell<UserDb>,
-    map: BTreeMap<String, MapEntry>,
+    users: Rc<OnceCell<UserDb>>,
+    map: Rc<BTreeMap<String, MapEntry>>,
     /// Existing directories (`NAME.d`, `NAME.wants`, …) per unit directory, so drop-in
     /// lookups never touch the file system for names that have none.
-    subdirs: Vec<HashMap<String, PathBuf>>,
+    subdirs: Rc<Vec<HashMap<String, PathBuf>>>,
     /// Final name → every name that resolves to it (systemd's `unit_names_map`).
-    names: OnceCell<HashMap<String, Vec<String>>>,
+    names: Rc<OnceCell<HashMap<String, Vec<String>>>>,
 }
 
 impl UnitStore {
@@ -111,12 +114,12 @@ impl UnitStore {
         }
         UnitStore {
             scope,
-            dirs,
+            dirs: Rc::new(dirs),
             filtered_from,
-            users: OnceCell::new(),
-            map,
-            subdirs,
-            names: OnceCell::new(),
+            users: Rc::default(),
+            map: Rc::new(map),
+            subdirs: Rc::new(subdirs),
+            names: Rc::default(),
         }
     }
 
@@ -161,8 +164,9 @@ impl UnitStore {
         ))
     }
 
-    /// The existing `NAME.d`-style directories of one unit directory.
-    pub(super) fn subdirs(&self) -> &[HashMap<String, PathBuf>] {
+    /// The existing `NAME.d`-style directories (name → logical path), per unit directory
+    /// in [`UnitStore::dirs`] order.
+    pub fn subdirs(&self) -> &[HashMap<String, PathBuf>] {
         &self.subdirs
     }
 

@@ -21,6 +21,7 @@ pub use load::UnitStore;
 pub use name::UnitName;
 pub use syntax::{Diagnostic, Entry};
 
+use crate::scope::Scope;
 use std::path::PathBuf;
 
 /// systemd's `LoadState=`.
@@ -197,10 +198,93 @@ impl Unit {
         self.load_state == LoadState::Loaded
     }
 
+    /// `Description=` as written, specifiers not expanded. For anything shown to a user
+    /// use [`Unit::display_description`].
     pub fn description(&self) -> String {
         self.settings
             .get("Unit", "Description")
             .map(str::to_string)
             .unwrap_or_else(|| self.id.to_string())
+    }
+
+    /// What the unit is called in messages and listings (systemd's `unit_description()`):
+    /// `Description=` with specifiers expanded, else the unit's id. As systemd's loader
+    /// (`config_parse_unit_string_printf`), an assignment whose specifiers cannot be
+    /// resolved is ignored, so the one before it (or the id) stays; an empty one resets.
+    pub fn display_description(&self, scope: &Scope) -> String {
+        let ctx = specifier::SpecifierContext {
+            unit: &self.id,
+            fragment: self.fragment_path.as_deref(),
+            scope,
+        };
+        let mut description: Option<String> = None;
+        for entry in self.settings.get_all("Unit", "Description") {
+            if entry.value.is_empty() {
+                description = None;
+                continue;
+            }
+            match specifier::expand(&entry.value, &ctx) {
+                Ok(text) => description = Some(text),
+                Err(e) => log::debug!(
+                    "{}:{}: Failed to resolve unit specifiers in '{}', ignoring: {e}",
+                    entry.file.display(),
+                    entry.line,
+                    entry.value
+                ),
+            }
+        }
+        description
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| self.id.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::root::Root;
+    use crate::scope::ScopeKind;
+    use crate::users::Identity;
+
+    fn described(name: &str, text: &str) -> String {
+        let (entries, _) = syntax::parse(text, std::path::Path::new("/etc/systemd/system/t"));
+        let scope = Scope::new(
+            ScopeKind::System,
+            Root::new("/nonexistent"),
+            Identity::root_user(),
+            &|_| None,
+        );
+        Unit::loaded_with(name, entries).display_description(&scope)
+    }
+
+    #[test]
+    fn descriptions_expand_specifiers_and_fall_back_as_systemd() {
+        assert_eq!(
+            described(
+                "foo@bar.service",
+                "[Unit]\nDescription=Foo for %i (%n, 100%%)\n"
+            ),
+            "Foo for bar (foo@bar.service, 100%)"
+        );
+        assert_eq!(described("a.service", "[Service]\n"), "a.service");
+        // An unknown specifier makes systemd ignore the assignment: the earlier one stays.
+        assert_eq!(
+            described("a.service", "[Unit]\nDescription=Old\nDescription=New %z\n"),
+            "Old"
+        );
+        assert_eq!(
+            described("a.service", "[Unit]\nDescription=%z\n"),
+            "a.service"
+        );
+        assert_eq!(
+            described("a.service", "[Unit]\nDescription=Old\nDescription=\n"),
+            "a.service",
+            "an empty assignment resets"
+        );
+        assert_eq!(
+            described("a.service", "[Unit]\nDescription=%i\n"),
+            "a.service",
+            "an empty expansion resets too"
+        );
     }
 }

@@ -228,6 +228,39 @@ mod tests {
         assert!(!UnitName::parse("foo.target").unwrap().is_template());
     }
 
+    /// `unit_name_is_valid()`: `@` may recur after the first one (it belongs to the
+    /// instance), `\` is an ordinary character so any `\x` text is fine, and the limit is
+    /// 255 bytes. Each was checked with systemd 252's `systemctl --root enable/is-enabled`.
+    #[test]
+    fn accepts_what_systemd_accepts() {
+        let instance = |n: &str| UnitName::parse(n).unwrap().instance().map(str::to_string);
+        assert_eq!(instance("x@a@b.service").as_deref(), Some("a@b"));
+        assert_eq!(instance("a@@.service").as_deref(), Some("@"));
+        assert_eq!(instance("a@b@.service").as_deref(), Some("b@"));
+        assert!(UnitName::parse("a@b@.service").unwrap().is_instance());
+        for ok in [
+            "a\\x2db.service",
+            "q\\xzz.service",
+            "a:b.service",
+            "a..service",
+            "-.mount",
+            "-.slice",
+        ] {
+            assert!(UnitName::parse(ok).is_ok(), "{ok}");
+        }
+        assert!(UnitName::parse(&format!("{}.service", "a".repeat(247))).is_ok());
+        assert!(UnitName::parse(&format!("{}.service", "a".repeat(248))).is_err());
+        for bad in [
+            "é.service",
+            "a%b.service",
+            "@a.service",
+            "@.service",
+            "a.Service",
+        ] {
+            assert!(UnitName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn rejects_invalid_names() {
         for bad in [

@@ -4,7 +4,8 @@
 
 use super::known_keys::SECTIONS;
 use super::syntax::{Diagnostic, ParsedFile};
-use super::{LoadState, Unit};
+use super::{LoadState, Settings, Unit};
+use crate::exec::command::parse_exec_line;
 use std::path::PathBuf;
 
 /// The sections a unit type reads besides `[Unit]` and `[Install]`.
@@ -109,6 +110,21 @@ fn enum_setting(unit: &mut Unit, key: &str, valid: &[&str], what: &str) -> Optio
     value
 }
 
+/// How many commands an `Exec*=` setting holds: systemd counts commands, and one line may
+/// hold several separated by ` ; `. Specifiers do not change the count, so they stay as
+/// written here.
+fn command_count(settings: &Settings, key: &str) -> usize {
+    settings
+        .get_list("Service", key)
+        .into_iter()
+        .map(|line| {
+            parse_exec_line(line, &|word| Ok(word.to_string()))
+                .commands
+                .len()
+        })
+        .sum()
+}
+
 /// Unit-level checks after all files are read: sets `BadSetting` with systemd's message.
 pub fn validate(unit: &mut Unit) {
     if unit.id.unit_type() != "service" {
@@ -117,8 +133,8 @@ pub fn validate(unit: &mut Unit) {
     let declared = enum_setting(unit, "Type", SERVICE_TYPES, "service type");
     let restart = enum_setting(unit, "Restart", RESTART_VALUES, "service restart specifier");
     let s = &unit.settings;
-    let starts = s.get_list("Service", "ExecStart").len();
-    let has_stop = !s.get_list("Service", "ExecStop").is_empty();
+    let starts = command_count(s, "ExecStart");
+    let has_stop = command_count(s, "ExecStop") > 0;
     let success_action = s.get("Unit", "SuccessAction").is_some_and(|a| a != "none");
     let remain = s.get_bool("Service", "RemainAfterExit").unwrap_or(false);
     let bus_name = s.get("Service", "BusName").is_some();
@@ -199,6 +215,8 @@ mod tests {
             ("[Service]\nType=simple\nExecStop=/bin/true\n", "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."),
             ("[Service]\nExecStop=/bin/true\n", "Service has no ExecStart= and no SuccessAction= settings and does not have RemainAfterExit=yes set. Refusing."),
             ("[Service]\nExecStart=/a\nExecStart=/b\n", "Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."),
+            // One line, two commands (systemd-analyze verify agrees).
+            ("[Service]\nExecStart=/bin/true ; /bin/false\n", "Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."),
             ("[Service]\nType=oneshot\nRestart=always\nExecStart=/a\n", "Service has Restart= set to either always or on-success, which isn't allowed for Type=oneshot services. Refusing."),
             ("[Service]\nType=dbus\nExecStart=/a\n", "Service is of type D-Bus but no D-Bus service name has been specified. Refusing."),
         ];
@@ -215,6 +233,9 @@ mod tests {
             "[Service]\nType=oneshot\nExecStart=/a\nExecStart=/b\n",
             "[Service]\nExecStart=/a\nExecStart=\nExecStart=/b\n",
             "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStop=/b\n",
+            // An escaped semicolon is an argument, not a separator.
+            "[Service]\nExecStart=/bin/true \\; /bin/false\n",
+            "[Service]\nType=oneshot\nExecStart=/a ; /b\n",
         ] {
             assert_eq!(service(ok).load_state, LoadState::Loaded, "{ok}");
         }

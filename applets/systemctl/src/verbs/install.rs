@@ -173,8 +173,9 @@ fn warn_no_install_info(ctx: &Ctx) {
     eprintln!("{}", NO_INSTALL_INFO.replace("{B}", bullet));
 }
 
-/// `--now`: start (enable, reenable) or stop (disable, mask) the units as well.
-fn start_units_after_enable(ctx: &Ctx, verb: &str, names: &[String]) {
+/// `--now`: start (enable, reenable) or stop (disable, mask) the units as well; the job's
+/// exit status is the verb's.
+fn start_units_after_enable(ctx: &Ctx, verb: &str, names: &[String]) -> CtlResult {
     match verb {
         "enable" | "reenable" => super::lifecycle::start_after_install(ctx, names),
         _ => super::lifecycle::stop_after_install(ctx, names),
@@ -197,7 +198,7 @@ fn enable_like(ctx: &Ctx, verb: &str) -> CtlResult {
         warn_no_install_info(ctx);
     }
     if ctx.opts.now {
-        start_units_after_enable(ctx, verb, &names);
+        return start_units_after_enable(ctx, verb, &names);
     }
     Ok(status)
 }
@@ -232,7 +233,7 @@ pub fn disable(ctx: &Ctx) -> CtlResult {
     let r = ops::disable(&ctx.scope, &names, flags(ctx), &mut log);
     let status = finish(ctx, &log, "disable", r)?;
     if ctx.opts.now {
-        start_units_after_enable(ctx, "disable", &names);
+        return start_units_after_enable(ctx, "disable", &names);
     }
     Ok(status)
 }
@@ -243,7 +244,7 @@ pub fn mask(ctx: &Ctx) -> CtlResult {
     let r = ops::mask(&ctx.scope, &names, flags(ctx), &mut log);
     let status = finish(ctx, &log, "mask", r)?;
     if ctx.opts.now {
-        start_units_after_enable(ctx, "mask", &names);
+        return start_units_after_enable(ctx, "mask", &names);
     }
     Ok(status)
 }

@@ -15,6 +15,7 @@ use unitbox_core::glob::unit_name_matches;
 use unitbox_core::manager::executor::{can_reload, Executor, JobResult};
 use unitbox_core::manager::runtime::{runtime_state, wait_for_supervisor_exit};
 use unitbox_core::manager::transaction::plan_start;
+use unitbox_core::manager::transient;
 use unitbox_core::state::StateDir;
 use unitbox_core::unit::name::{self, UnitName};
 use unitbox_core::unit::LoadState;
@@ -73,21 +74,15 @@ pub fn reload_or_try_restart(ctx: &Ctx) -> CtlResult {
     run_job(ctx, Job::ReloadOrTryRestart)
 }
 
-/// `enable --now`: start the units just enabled; errors are printed, the exit code of the
-/// file operation stands.
-pub fn start_after_install(ctx: &Ctx, names: &[String]) {
-    let names = install_names(names);
-    if let Err(e) = run_on(ctx, Job::Start, names) {
-        e.report();
-    }
+/// `enable --now`: start the units just enabled. The job's exit status replaces the file
+/// operation's, as systemd's `enable_unit()` returns what `start_unit()` returned.
+pub fn start_after_install(ctx: &Ctx, names: &[String]) -> CtlResult {
+    run_on(ctx, Job::Start, install_names(names))
 }
 
-/// `disable --now`, `mask --now`: stop the units.
-pub fn stop_after_install(ctx: &Ctx, names: &[String]) {
-    let names = install_names(names);
-    if let Err(e) = run_on(ctx, Job::Stop, names) {
-        e.report();
-    }
+/// `disable --now`, `mask --now`: stop the units (exit status as for `enable --now`).
+pub fn stop_after_install(ctx: &Ctx, names: &[String]) -> CtlResult {
+    run_on(ctx, Job::Stop, install_names(names))
 }
 
 /// Install verbs may name unit files by path: the unit is the file name.
@@ -229,8 +224,14 @@ fn run_on(ctx: &Ctx, job: Job, names: Vec<String>) -> CtlResult {
         }
     }
 
+    let restarting = job != Job::Stop;
+    // The start half of a restart needs the transient units the stop half brings to rest.
+    let held = if restarting {
+        hold_transient(ctx, &to_stop)
+    } else {
+        Vec::new()
+    };
     if !to_stop.is_empty() {
-        let restarting = job != Job::Stop;
         let results = if restarting {
             // A restart stops just the unit itself; what depends on it keeps running.
             to_stop
@@ -253,7 +254,34 @@ fn run_on(ctx: &Ctx, job: Job, names: Vec<String>) -> CtlResult {
     if !to_start.is_empty() {
         start_units(ctx, &exec, job, &to_start, &mut outcome);
     }
+    release_transient(ctx, &exec, held);
     Ok(outcome.status)
+}
+
+/// References on the transient units among `names` (see [`transient::Reference`]): while
+/// a restart holds them, the supervisor that stops such a unit leaves it in place, as
+/// systemd keeps a unit that has a job pending.
+fn hold_transient(ctx: &Ctx, names: &[UnitName]) -> Vec<(String, transient::Reference)> {
+    names
+        .iter()
+        .filter(|n| transient::is_transient(&ctx.scope, &ctx.store().load(n)))
+        .filter_map(|n| match transient::reference(&ctx.scope, n.as_str()) {
+            Ok(held) => Some((n.to_string(), held)),
+            Err(e) => {
+                log::warn!("{n}: {e}");
+                None
+            }
+        })
+        .collect()
+}
+
+/// Drops the references; a unit whose start failed is collected now, as its supervisor
+/// could not.
+fn release_transient(ctx: &Ctx, exec: &Executor, held: Vec<(String, transient::Reference)>) {
+    for (name, reference) in held {
+        drop(reference);
+        transient::collect(&ctx.scope, &exec.dir, &name);
+    }
 }
 
 /// Why a unit named on the command line cannot get a job: systemd's message and exit code.

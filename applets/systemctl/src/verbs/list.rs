@@ -11,6 +11,8 @@ use crate::verbs::show::runtime::RuntimeState;
 use unitbox_core::glob::unit_name_matches;
 use unitbox_core::journal::format::OUTPUT_MODE_NAMES;
 use unitbox_core::json::Json;
+use unitbox_core::state::StateDir;
+use unitbox_core::unit::UnitName;
 
 /// How a verb's table should come out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,18 @@ impl Row {
     }
 }
 
+/// Units a manager would hold in memory besides those on the search path: the ones that
+/// ran in this boot (instances of templates above all), by their state files.
+fn units_with_runtime_state(ctx: &Ctx) -> Vec<UnitName> {
+    let Ok(Some(dir)) = StateDir::existing(&ctx.scope) else {
+        return Vec::new();
+    };
+    dir.units_with_state()
+        .iter()
+        .filter_map(|name| UnitName::parse(name).ok())
+        .collect()
+}
+
 pub fn list_units(ctx: &Ctx) -> CtlResult {
     let output = table_output(ctx)?;
     let opts = &ctx.opts;
@@ -57,7 +71,7 @@ pub fn list_units(ctx: &Ctx) -> CtlResult {
         states.push("failed".into());
     }
     let store = ctx.store();
-    let universe = Universe::load(store, &[]);
+    let universe = Universe::load(store, &units_with_runtime_state(ctx));
     let mut rows: Vec<Row> = Vec::new();
     for unit in universe.units() {
         let id = unit.id.as_str();

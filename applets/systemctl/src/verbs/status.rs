@@ -259,7 +259,6 @@ fn status_info(view: &UnitView) -> StatusInfo {
         runtime_max: config.as_ref().map_or(USEC_INFINITY, |c| c.runtime_max),
         triggered_by: related(Dep::TriggeredBy),
         triggers: related(Dep::Triggers),
-        conditions_not_met: Vec::new(),
         processes,
         docs: unit
             .settings

@@ -50,6 +50,9 @@ pub struct RuntimeState {
     pub assert: DualTimestamp,
     pub condition_result: bool,
     pub assert_result: bool,
+    /// The settings the last check found not met (`ConditionPathExists=/x`).
+    pub conditions_not_met: Vec<String>,
+    pub asserts_not_met: Vec<String>,
     /// The processes other than the running main one, as the supervisor recorded them
     /// (`ExecStartPre`, the exited `ExecStart`, …), oldest first.
     pub processes: Vec<ExecProcess>,
@@ -84,9 +87,6 @@ impl RuntimeState {
     }
 
     pub fn from_state(s: &UnitState) -> Self {
-        // The state file does not record condition checks: a unit that left `inactive`
-        // in this boot passed them (systemd's ConditionResult= after a successful start).
-        let started = s.inactive_exit.is_set();
         RuntimeState {
             active_state: s.active_state.as_str().into(),
             sub_state: s.sub_state.as_str().into(),
@@ -107,18 +107,12 @@ impl RuntimeState {
             active_enter: s.active_enter,
             active_exit: s.active_exit,
             inactive_enter: s.inactive_enter,
-            condition: if started {
-                s.inactive_exit
-            } else {
-                DualTimestamp::default()
-            },
-            assert: if started {
-                s.inactive_exit
-            } else {
-                DualTimestamp::default()
-            },
-            condition_result: started,
-            assert_result: started,
+            condition: s.condition_timestamp,
+            assert: s.assert_timestamp,
+            condition_result: s.condition_result,
+            assert_result: s.assert_result,
+            conditions_not_met: s.conditions_not_met.clone(),
+            asserts_not_met: s.asserts_not_met.clone(),
             processes: s.processes.clone(),
         }
     }
@@ -256,8 +250,10 @@ mod tests {
             process("ExecStartPre", 20, 0),
             process("ExecStartPre", 30, 1),
         ];
+        s.record_condition_check(true, Vec::new(), ts(0));
         let rt = RuntimeState::from_state(&s);
-        assert!(rt.condition_result);
+        assert!(rt.condition_result && !rt.assert_result);
+        assert_eq!(rt.condition, ts(0));
         // Two command lines: the last two runs belong to the last activation.
         assert_eq!(rt.exec_run("ExecStartPre", 0, 2).pid, 20);
         assert_eq!(rt.exec_run("ExecStartPre", 1, 2).status, 1);

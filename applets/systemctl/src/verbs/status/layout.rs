@@ -33,7 +33,6 @@ pub struct StatusInfo {
     /// (bullet, unit) for `TriggeredBy:` and `Triggers:`.
     pub triggered_by: Vec<(&'static str, String)>,
     pub triggers: Vec<(&'static str, String)>,
-    pub conditions_not_met: Vec<String>,
     /// The finished processes for the `Process:` lines, in D-Bus order.
     pub processes: Vec<ExecProcess>,
     pub docs: Vec<String>,
@@ -68,6 +67,15 @@ impl Colors {
             "active" | "reloading" => (self.paint("\x1b[0;1;32m"), self.normal()),
             _ => ("", ""),
         }
+    }
+
+    /// `ansi_highlight_yellow()` of systemd 252 (a legible khaki) and `ansi_normal()`.
+    fn yellow(self) -> (&'static str, &'static str) {
+        (self.paint("\x1b[0;1;38;5;185m"), self.normal())
+    }
+
+    fn red(self) -> (&'static str, &'static str) {
+        (self.paint("\x1b[0;1;31m"), self.normal())
     }
 
     fn load_state(self, state: &str) -> (&'static str, &'static str) {
@@ -241,19 +249,7 @@ pub fn render(info: &StatusInfo, now: u64, colors: Colors, out: &mut String) {
         out.push_str(&format!("{label} ● {unit}\n"));
     }
 
-    if !rt.condition_result && rt.condition.realtime != 0 {
-        let at = rt.condition.realtime;
-        out.push_str(&format!(
-            "  Condition: start condition failed at {}; {}\n",
-            format_timestamp_local(at),
-            format_timestamp_relative(at, now)
-        ));
-        let n = info.conditions_not_met.len();
-        for (i, c) in info.conditions_not_met.iter().enumerate() {
-            let branch = if i + 1 < n { "├─" } else { "└─" };
-            out.push_str(&format!("{INDENT}{branch} {c} was not met\n"));
-        }
-    }
+    render_failed_checks(rt, now, colors, out);
 
     for (i, doc) in info.docs.iter().enumerate() {
         let label = if i == 0 { "Docs:" } else { "" };
@@ -309,6 +305,49 @@ pub fn render(info: &StatusInfo, now: u64, colors: Colors, out: &mut String) {
     }
 }
 
+/// The `Condition:` and `Assert:` lines of a start that was skipped or failed by them.
+fn render_failed_checks(rt: &RuntimeState, now: u64, colors: Colors, out: &mut String) {
+    if !rt.condition_result && rt.condition.realtime != 0 {
+        let at = rt.condition.realtime;
+        let (on, off) = colors.yellow();
+        out.push_str(&format!(
+            "  Condition: start {on}condition failed{off} at {}; {}\n",
+            format_timestamp_local(at),
+            format_timestamp_relative(at, now)
+        ));
+        let n = rt.conditions_not_met.len();
+        for (i, c) in rt.conditions_not_met.iter().enumerate() {
+            let branch = if i + 1 < n { "├─" } else { "└─" };
+            out.push_str(&format!("{INDENT}{branch} {c} was not met\n"));
+        }
+    }
+    if !rt.assert_result && rt.assert.realtime != 0 {
+        let at = rt.assert.realtime;
+        let (on, off) = colors.red();
+        out.push_str(&format!(
+            "     Assert: start {on}assertion failed{off} at {}; {}\n",
+            format_timestamp_local(at),
+            format_timestamp_relative(at, now)
+        ));
+        // systemd names one failed assert: the last plain one, else the first triggering
+        // one, for which it says that none of them held.
+        let is_trigger = |a: &&String| a.split_once('=').is_some_and(|(_, v)| v.starts_with('|'));
+        let shown = rt
+            .asserts_not_met
+            .iter()
+            .rev()
+            .find(|a| !is_trigger(a))
+            .or_else(|| rt.asserts_not_met.first());
+        match shown {
+            Some(a) if is_trigger(&a) => out.push_str(&format!(
+                "{INDENT}none of the trigger assertions were met\n"
+            )),
+            Some(a) => out.push_str(&format!("{INDENT}{a} was not met\n")),
+            None => {}
+        }
+    }
+}
+
 /// `Drop-In:` with one line per directory and the files of each directory after `└─`,
 /// comma-separated (systemd groups consecutive drop-ins whose path starts with the
 /// directory).
@@ -343,6 +382,7 @@ fn render_dropins(dropins: &[String], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unitbox_core::state::time::DualTimestamp;
 
     #[test]
     fn dropins_group_by_directory() {
@@ -379,10 +419,6 @@ mod tests {
             runtime_max: USEC_INFINITY,
             triggered_by: vec![("●", "c.socket".into())],
             triggers: Vec::new(),
-            conditions_not_met: vec![
-                "ConditionPathExists=/x".into(),
-                "ConditionUser=!root".into(),
-            ],
             processes: Vec::new(),
             docs: Vec::new(),
             main_comm: None,
@@ -394,6 +430,10 @@ mod tests {
     fn failed_conditions_triggers_and_control_processes() {
         let mut rt = RuntimeState::default();
         rt.condition.realtime = 1_000_000;
+        rt.conditions_not_met = vec![
+            "ConditionPathExists=/x".into(),
+            "ConditionUser=!root".into(),
+        ];
         rt.control_pid = 12;
         let mut out = String::new();
         render(&info(rt), 1_000_000, Colors::default(), &mut out);
@@ -411,6 +451,39 @@ mod tests {
                  \x20 Cntrl PID: 12 (sh)\n"
             )
         );
+    }
+
+    #[test]
+    fn a_failed_assert_names_one_setting() {
+        let checked = DualTimestamp {
+            realtime: 1_000_000,
+            monotonic: 1,
+        };
+        let mut rt = RuntimeState {
+            condition_result: true,
+            condition: checked,
+            assert: checked,
+            asserts_not_met: vec!["AssertPathExists=|/a".into(), "AssertUser=!root".into()],
+            ..RuntimeState::default()
+        };
+        let at = format_timestamp_local(1_000_000);
+        let mut out = String::new();
+        render_failed_checks(&rt, 1_000_000, Colors::default(), &mut out);
+        assert_eq!(
+            out,
+            format!(
+                "     Assert: start assertion failed at {at}; now\n\
+                 \x20            AssertUser=!root was not met\n"
+            )
+        );
+        rt.asserts_not_met = vec!["AssertPathExists=|/a".into(), "AssertPathExists=|/b".into()];
+        out.clear();
+        render_failed_checks(&rt, 1_000_000, Colors::default(), &mut out);
+        assert!(out.ends_with("\n             none of the trigger assertions were met\n"));
+        rt.assert_result = true;
+        out.clear();
+        render_failed_checks(&rt, 1_000_000, Colors::default(), &mut out);
+        assert_eq!(out, "", "passed checks print nothing");
     }
 
     #[test]
