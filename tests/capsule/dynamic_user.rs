@@ -93,7 +93,7 @@ fn ten_concurrent_starts_get_ten_distinct_uids() {
     for name in &names {
         lab.unit(
             name,
-            "[Service]\nDynamicUser=yes\nExecStart=/bin/sleep 995\n",
+            "[Service]\nType=exec\nDynamicUser=yes\nExecStart=/bin/sleep 995\n",
         );
     }
     std::thread::scope(|s| {

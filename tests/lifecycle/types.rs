@@ -17,7 +17,10 @@ fn simple_service_starts_stops_and_restarts() {
     assert_eq!((r.code, r.stdout.as_str()), (0, "active\n"));
     let pid = lab.main_pid("web.service");
     assert!(pid > 0 && pid_alive(pid), "main pid {pid}");
-    assert_eq!(processes_with(&sleep_token(1)), vec![pid]);
+    // Type=simple is started at fork(): the exec of sleep may still be under way.
+    assert!(eventually(Duration::from_secs(5), || processes_with(
+        &sleep_token(1)
+    ) == vec![pid]));
 
     lab.ctl(&["restart", "web.service"]).ok();
     let new_pid = lab.main_pid("web.service");
@@ -72,7 +75,10 @@ fn forking_service_leaves_no_process_after_stop() {
     );
     lab.ctl(&["start", "fork.service"]).ok();
     assert_eq!(lab.active("fork.service"), "active");
-    assert_eq!(processes_with(&tok).len(), 2, "both daemons run");
+    assert!(
+        eventually(Duration::from_secs(5), || processes_with(&tok).len() == 2),
+        "both daemons run"
+    );
     lab.ctl(&["stop", "fork.service"]).ok();
     assert!(
         processes_with(&tok).is_empty(),

@@ -364,7 +364,17 @@ impl Worker {
     pub fn reset_failed(&self, unit: &str) -> crate::Result<()> {
         let paths = self.dir.unit_paths(unit);
         let _lock = lock::lock(&paths.lock, OPERATION_LOCK_WAIT)?;
-        if !paths.state.exists() || supervisor_alive(&self.dir, unit) {
+        if supervisor_alive(&self.dir, unit) {
+            if runtime_state(&self.dir, unit).active_state != ActiveState::Failed {
+                return Ok(()); // Running, or waiting to restart: nothing failed to reset.
+            }
+            // A supervisor that has settled the unit as failed and is on its way out.
+            if let Err(e) = wait_for_supervisor_exit(&paths.alive) {
+                log::warn!("{unit}: waiting for the old supervisor: {e}");
+                return Ok(());
+            }
+        }
+        if !paths.state.exists() {
             return Ok(());
         }
         let mut state = runtime_state(&self.dir, unit);

@@ -230,12 +230,10 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
     state.main_pid = 0;
     state.control_pid = 0;
     state.supervisor_pid = std::process::id();
-    let description = unit.description();
     let watchdog_usec = config.watchdog;
     let supervisor = Supervisor {
         unit,
         name: launch.unit.clone(),
-        description,
         scope,
         config,
         state_path: paths.state.clone(),

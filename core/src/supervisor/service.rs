@@ -58,7 +58,6 @@ pub enum Waited {
 pub struct Supervisor {
     pub unit: Unit,
     pub name: String,
-    pub description: String,
     pub scope: Scope,
     pub config: ServiceConfig,
     pub state_path: PathBuf,

@@ -198,15 +198,6 @@ impl Unit {
         self.load_state == LoadState::Loaded
     }
 
-    /// `Description=` as written, specifiers not expanded. For anything shown to a user
-    /// use [`Unit::display_description`].
-    pub fn description(&self) -> String {
-        self.settings
-            .get("Unit", "Description")
-            .map(str::to_string)
-            .unwrap_or_else(|| self.id.to_string())
-    }
-
     /// What the unit is called in messages and listings (systemd's `unit_description()`):
     /// `Description=` with specifiers expanded, else the unit's id. As systemd's loader
     /// (`config_parse_unit_string_printf`), an assignment whose specifiers cannot be
