@@ -27,19 +27,13 @@ fn basename(arg: &OsString) -> String {
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
-    std::process::exit(run(args));
+    // A unit's supervisor re-executes /proc/self/exe as `unitbox __supervise …` (a hidden
+    // name: not a command for people, never listed).
+    std::process::exit(unitbox_core::supervisor::or_applet(args, run));
 }
 
 fn run(args: Vec<OsString>) -> i32 {
     let called_as = args.first().map(basename).unwrap_or_default();
-    // A unit's supervisor: `systemctl` re-executes /proc/self/exe under this hidden name
-    // (never listed: it is not a command for people).
-    if args
-        .get(1)
-        .is_some_and(|a| a == unitbox_core::supervisor::protocol::SUPERVISE_APPLET)
-    {
-        return unitbox_core::supervisor::main(args.into_iter().skip(1).collect());
-    }
     if let Some(applet) = find(&called_as) {
         return applet(args);
     }

@@ -46,3 +46,13 @@ pub(crate) fn test_config(text: &str) -> crate::service::ServiceConfig {
     );
     crate::service::ServiceConfig::from_settings(&settings, &scope, &|s| Ok(s.to_string())).0
 }
+
+/// Runs the supervisor when `args` (full argv) ask for it (`unitbox __supervise …`: the
+/// launcher re-executes `/proc/self/exe`, which is the multicall binary or a standalone
+/// applet binary), and `applet` otherwise. Every binary's `main` goes through here.
+pub fn or_applet(args: Vec<std::ffi::OsString>, applet: fn(Vec<std::ffi::OsString>) -> i32) -> i32 {
+    if args.get(1).is_some_and(|a| a == protocol::SUPERVISE_APPLET) {
+        return main(args.into_iter().skip(1).collect());
+    }
+    applet(args)
+}
