@@ -88,6 +88,9 @@ fn enable_errors_are_systemds() {
         &["enable", "/opt/none.service"],
         &["enable", "a b"],
         &["enable", "foo", "nope"],
+        &["enable", "@a.service"],
+        &["is-enabled", "@a.service"],
+        &["mask", "@"],
     ] {
         let out = same(&t, args);
         assert_eq!(out.code, 1, "{args:?}: {out:?}");
@@ -191,6 +194,9 @@ fn mask_and_unmask() {
     same(&t, &["unmask", "--runtime", "mr"]);
     same(&t, &["unmask", "real", "nope"]);
     same(&t, &["-q", "unmask", "m"]);
+    // Names that are no unit names are escaped, with systemd's notice (not with -q).
+    same(&t, &["mask", "a b"]);
+    same(&t, &["-q", "mask", "c d"]);
 }
 
 #[test]

@@ -434,40 +434,12 @@ pub fn description(unit: &Unit, scope: &Scope) -> String {
     unit.display_description(scope)
 }
 
-/// systemctl's name mangling for a unit argument (`unit_name_mangle_with_suffix` with
-/// globs allowed): valid names and globs stay, paths become `.device`/`.mount` units,
-/// other characters are escaped and a missing suffix becomes `.service`.
+/// systemctl's name mangling for a unit argument of a job verb (`expand_unit_names()`:
+/// globs allowed).
 pub fn mangle(arg: &str) -> CtlResult<String> {
-    if UnitName::parse(arg).is_ok() {
-        return Ok(arg.to_string());
-    }
-    if name::is_glob(arg) {
-        return Ok(arg.to_string());
-    }
-    let mangled = if arg.starts_with('/') {
-        name::mangle(arg, "service")
-    } else {
-        let escaped: String = arg
-            .chars()
-            .map(|c| match c {
-                '/' => "-".to_string(),
-                c if c.is_ascii_alphanumeric() || ":-_.\\@".contains(c) => c.to_string(),
-                c => {
-                    let mut buf = [0u8; 4];
-                    c.encode_utf8(&mut buf)
-                        .bytes()
-                        .map(|b| format!("\\x{b:02x}"))
-                        .collect()
-                }
-            })
-            .collect();
-        name::mangle(&escaped, "service")
-    };
-    if UnitName::parse(&mangled).is_ok() {
-        Ok(mangled)
-    } else {
-        Err(CtlError::failure("Failed to mangle name: Invalid argument"))
-    }
+    name::mangle_with_suffix(arg, "service", true)
+        .map(|m| m.name)
+        .ok_or_else(|| CtlError::failure("Failed to mangle name: Invalid argument"))
 }
 
 /// The units the arguments name: globs expand to the matching loaded units (sorted), other

@@ -81,7 +81,7 @@ impl Supervisor {
                     _ => {} // SIGCHLD: reaped below; SIGHUP: nothing to reload here.
                 }
             }
-        } else if self.output.read_fds().contains(&fd) {
+        } else if self.output.owns(fd) {
             self.output.drain(fd);
         } else if self.notify_socket.as_ref().is_some_and(|n| n.fd() == fd) {
             self.receive_notifications();
@@ -274,6 +274,8 @@ impl Supervisor {
             if pid <= 0 {
                 break;
             }
+            // Its last lines come before anything said about its exit.
+            self.output.process_exited(pid as u32);
             if Some(pid) == self.main_pid || Some(pid) == self.control_pid {
                 self.exits.insert(pid, ExitStatus::from_wait_status(status));
             }

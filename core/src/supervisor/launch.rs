@@ -63,6 +63,13 @@ pub struct CommandEnv {
     pub extra: Vec<(String, String)>,
 }
 
+/// A started command, and whether its stdout and stderr are the journal pipes it was given
+/// (other settings, `--inherit-stdio`, or stderr sharing stdout's pipe leave one unused).
+pub struct Launched {
+    pub spawned: Spawned,
+    pub writes_to: (bool, bool),
+}
+
 pub struct Launcher {
     scope: Scope,
     credentials: Result<Credentials, CredentialError>,
@@ -155,7 +162,7 @@ impl Launcher {
         command: &ExecCommand,
         env: &CommandEnv,
         journal_fds: (i32, i32),
-    ) -> Result<Spawned, LaunchError> {
+    ) -> Result<Launched, LaunchError> {
         let ctx = &config.exec;
         // As systemd's exec_child(): credentials before directories, so a unit whose user
         // cannot be had leaves nothing behind.
@@ -232,10 +239,14 @@ impl Launcher {
         if spec.stderr == ChildStdio::Fd(journal_fds.0) {
             spec.stderr = ChildStdio::Fd(journal_fds.1);
         }
-        let child =
+        let writes_to = (
+            spec.stdout == ChildStdio::Fd(journal_fds.0),
+            spec.stderr == ChildStdio::Fd(journal_fds.1),
+        );
+        let spawned =
             spawn(&spec).map_err(|e| LaunchError::Resources(format!("Failed to fork: {e}")))?;
         drop(stdio);
-        Ok(child)
+        Ok(Launched { spawned, writes_to })
     }
 }
 

@@ -10,8 +10,8 @@
 //!   event loop (signals, clients, notifications, output, reaping).
 //! - [`start`]: the start job by `Type=`; [`stop`]: supervision, reload and the stop
 //!   sequence; [`restart`]: the pure rules of clean exits, `Restart=` and the start limit.
-//! - [`launch`]: one command's environment, credentials and streams; [`output`]: the
-//!   unit's pipes into the journal; [`notify`]: the sd_notify socket; [`control`]: the
+//! - [`launch`]: one command's environment, credentials and streams; [`output`]: each
+//!   command's pipes into the journal; [`notify`]: the sd_notify socket; [`control`]: the
 //!   control socket; [`kill`]: the unit's processes and `KillMode=`; [`pidfile`]:
 //!   `PIDFile=`.
 

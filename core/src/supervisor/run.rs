@@ -199,22 +199,9 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
     launcher.watchdog_usec = config.watchdog;
     launcher.inherit_stdio = launch.inherit_stdio;
 
-    let identifier = config
-        .exec
-        .syslog_identifier
-        .clone()
-        .or_else(|| {
-            config.exec_start.first().and_then(|c| {
-                Path::new(&c.path)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-            })
-        })
-        .unwrap_or_else(|| launch.unit.trim_end_matches(".service").to_string());
     let output = match Output::new(
         &state_dir,
         &launch.unit,
-        identifier,
         config.exec.syslog_level_prefix,
         config.exec.syslog_level,
     ) {
@@ -333,6 +320,7 @@ impl Supervisor {
         }
         self.state.supervisor_pid = 0;
         self.save();
+        self.output.close_all();
         self.launcher.release_dynamic_user();
         crate::manager::transient::collect_at_rest(
             &self.scope,

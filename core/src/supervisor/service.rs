@@ -3,9 +3,9 @@
 //! (state transitions, the start report, running one command, waiting for a process).
 
 use super::control::ControlServer;
-use super::launch::{CommandEnv, CommandKind, LaunchError, Launcher};
+use super::launch::{CommandEnv, CommandKind, LaunchError, Launched, Launcher};
 use super::notify::NotifySocket;
-use super::output::Output;
+use super::output::{Output, Writer};
 use super::restart::failure_result;
 use crate::exec::command::ExecCommand;
 use crate::exec::exit_status::format_exit_status;
@@ -118,7 +118,6 @@ impl Supervisor {
     pub fn save(&mut self) {
         self.state.main_pid = self.main_pid.map_or(0, |p| p as u32);
         self.state.control_pid = self.control_pid.map_or(0, |p| p as u32);
-        self.output.pid = self.state.main_pid;
         if let Err(e) = self.state.write(&self.state_path) {
             log::warn!("{}: cannot write the state file: {e}", self.name);
         }
@@ -214,10 +213,22 @@ impl Supervisor {
         command: &ExecCommand,
         env: &CommandEnv,
     ) -> Result<i32, (UnitResult, Option<ExitStatus>)> {
-        let fds = self.output.child_fds();
+        let pipes = match self.output.command_pipes() {
+            Ok(pipes) => pipes,
+            Err(e) => {
+                self.unit_log(ERR, &format!("Failed to create the output pipes: {e}"));
+                return Err((UnitResult::Resources, None));
+            }
+        };
+        let fds = pipes.child_fds();
         match self.launcher.launch(&self.config, kind, command, env, fds) {
-            Ok(spawned) => {
+            Ok(Launched { spawned, writes_to }) => {
                 let pid = spawned.pid;
+                let writer = Writer {
+                    pid: pid as u32,
+                    identifier: super::output::identifier(&self.config, command),
+                };
+                self.output.attach(pipes, writes_to, writer);
                 let exec_type =
                     self.config.service_type == crate::service::types::ServiceType::Exec;
                 if kind == CommandKind::Start && exec_type {

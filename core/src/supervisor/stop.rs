@@ -271,6 +271,9 @@ impl Supervisor {
             SubState::FinalSigkill,
             self.config.timeout_stop,
         );
+        // At rest: what the unit's processes wrote comes before its final messages, and a
+        // process left behind (KillMode=process) keeps no pipe of ours.
+        self.output.close_all();
         if let Err(e) = crate::exec::dirs::remove_runtime_directories(
             &self.config.exec.directories,
             &self.scope,

@@ -130,24 +130,91 @@ impl AsRef<str> for UnitName {
     }
 }
 
-/// What systemctl does with a user's argument: a missing suffix becomes `.service`
-/// (or the given default type), absolute paths of devices and mounts become their units.
-pub fn mangle(arg: &str, default_type: &str) -> String {
-    if let Some(dot) = arg.rfind('.') {
-        if UNIT_TYPES.contains(&&arg[dot + 1..]) {
-            return arg.to_string();
-        }
+/// A user's argument made a unit name, as systemd's `unit_name_mangle_with_suffix()`:
+/// valid names (and, with `allow_glob`, glob patterns) stay; `/dev/…` paths become
+/// `.device` and other absolute paths `.mount` units; otherwise `/` becomes `-`,
+/// characters not allowed in unit names are `\xNN`-escaped, and a missing type suffix
+/// becomes `.{suffix}`. `None` when the result is still no valid name.
+pub fn mangle_with_suffix(arg: &str, suffix: &str, allow_glob: bool) -> Option<Mangled> {
+    let kept = |name: &str| {
+        Some(Mangled {
+            name: name.to_string(),
+            escaped: None,
+        })
+    };
+    if UnitName::parse(arg).is_ok() {
+        return kept(arg);
     }
-    if arg.starts_with("/dev/") {
-        return format!("{}.device", escape_path(arg));
+    let glob_chars = |c: char| "*?[]!-\\".contains(c);
+    if allow_glob
+        && is_glob(arg)
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":-_.\\@".contains(c) || glob_chars(c))
+    {
+        return kept(arg);
     }
     if arg.starts_with('/') {
-        return format!("{}.mount", escape_path(arg));
+        let unit_type = if arg.starts_with("/dev/") || arg.starts_with("/sys/") {
+            "device"
+        } else {
+            "mount"
+        };
+        let name = format!("{}.{unit_type}", escape_path(arg));
+        return UnitName::parse(&name).is_ok().then_some(Mangled {
+            name,
+            escaped: None,
+        });
     }
-    if is_glob(arg) {
-        return arg.to_string();
+    let mut name = String::with_capacity(arg.len() + suffix.len() + 1);
+    for c in arg.chars() {
+        match c {
+            '/' => name.push('-'),
+            c if c.is_ascii_alphanumeric() || ":-_.\\@".contains(c) => name.push(c),
+            c if allow_glob && glob_chars(c) => name.push(c),
+            c => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    name.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+        }
     }
-    format!("{arg}.{default_type}")
+    let escaped = (name != arg).then(|| name.clone());
+    let has_type = name
+        .rsplit_once('.')
+        .is_some_and(|(_, t)| UNIT_TYPES.contains(&t));
+    let glob = allow_glob && is_glob(&name);
+    if !has_type && !glob {
+        name.push('.');
+        name.push_str(suffix);
+    }
+    // A glob need not be a valid name; anything else must be one now (systemd checks only
+    // without globs and leaves the rest to the manager, which refuses such names anyway).
+    if !glob && UnitName::parse(&name).is_err() {
+        return None;
+    }
+    Some(Mangled { name, escaped })
+}
+
+/// The result of [`mangle_with_suffix`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mangled {
+    pub name: String,
+    /// The argument with characters escaped (before the suffix was added), when that was
+    /// needed: systemctl says so (unless `-q`), see [`Mangled::notice`].
+    pub escaped: Option<String>,
+}
+
+impl Mangled {
+    /// systemd's notice for an escaped argument.
+    pub fn notice(&self, arg: &str) -> Option<String> {
+        self.escaped.as_ref().map(|escaped| {
+            format!(
+                "Invalid unit name \"{arg}\" escaped as \"{escaped}\" (maybe you should use systemd-escape?)."
+            )
+        })
+    }
 }
 
 pub use crate::glob::is_glob;
@@ -279,11 +346,26 @@ mod tests {
 
     #[test]
     fn mangles_arguments_like_systemctl() {
-        assert_eq!(mangle("nginx", "service"), "nginx.service");
-        assert_eq!(mangle("multi-user.target", "service"), "multi-user.target");
-        assert_eq!(mangle("/dev/sda", "service"), "dev-sda.device");
-        assert_eq!(mangle("/home", "service"), "home.mount");
-        assert_eq!(mangle("ng*", "service"), "ng*");
+        let m = |a: &str, glob: bool| mangle_with_suffix(a, "service", glob).map(|m| m.name);
+        assert_eq!(m("nginx", false).unwrap(), "nginx.service");
+        assert_eq!(m("multi-user.target", false).unwrap(), "multi-user.target");
+        assert_eq!(m("/dev/sda", false).unwrap(), "dev-sda.device");
+        assert_eq!(m("/home", false).unwrap(), "home.mount");
+        assert_eq!(m("ng*", true).unwrap(), "ng*");
+        assert_eq!(m("ng*", false).unwrap(), "ng\\x2a.service");
+        assert_eq!(m("a b", false).unwrap(), "a\\x20b.service");
+        assert_eq!(m("@a.service", false), None);
+        let escaped = mangle_with_suffix("a b", "service", false).unwrap();
+        assert_eq!(
+            escaped.notice("a b").unwrap(),
+            "Invalid unit name \"a b\" escaped as \"a\\x20b\" (maybe you should use systemd-escape?)."
+        );
+        assert_eq!(
+            mangle_with_suffix("nginx", "service", false)
+                .unwrap()
+                .notice("nginx"),
+            None
+        );
     }
 
     #[test]

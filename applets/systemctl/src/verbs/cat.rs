@@ -5,12 +5,14 @@ use crate::exit::{CtlResult, ExitStatus};
 use std::io::Write;
 use unitbox_core::glob::{fnmatch, MatchFlags};
 use unitbox_core::unit::load::Entry;
-use unitbox_core::unit::name::{is_glob, mangle};
+use unitbox_core::unit::name::{is_glob, mangle_with_suffix};
 use unitbox_core::unit::{LoadState, UnitName, UnitStore};
 
 /// The unit names an argument stands for: itself, or the names on disk a glob matches.
 fn expand(store: &UnitStore, arg: &str) -> Vec<String> {
-    let mangled = mangle(arg, "service");
+    let Some(mangled) = mangle_with_suffix(arg, "service", true).map(|m| m.name) else {
+        return vec![arg.to_string()];
+    };
     if !is_glob(&mangled) {
         return vec![mangled];
     }

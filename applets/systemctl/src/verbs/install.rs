@@ -13,9 +13,7 @@ use unitbox_core::install::preset::{self, Mode};
 use unitbox_core::install::{state, sysv, Index, UnitFileState};
 use unitbox_core::json::Json;
 use unitbox_core::scope::ScopeKind;
-use unitbox_core::unit::UnitName;
-
-const UNIT_TYPES: &[&str] = unitbox_core::unit::name::UNIT_TYPES;
+use unitbox_core::unit::name;
 
 /// systemd's `is_locale_utf8()`, reduced to the environment: an unset locale counts as
 /// UTF-8, an explicit one only if it names UTF-8.
@@ -40,37 +38,25 @@ fn arrow() -> &'static str {
     }
 }
 
-/// systemctl's `unit_name_mangle_with_suffix`: paths stay as they are, a missing type
-/// suffix is added, characters not allowed in unit names are `\xNN`-escaped (with a
-/// notice unless `-q`).
-fn mangle(arg: &str, suffix: &str, quiet: bool) -> String {
-    if arg.contains('/') || UnitName::parse(arg).is_ok() {
-        return arg.to_string();
+/// systemctl's `mangle_names()`: paths stay as they are, names are mangled by
+/// [`name::mangle_with_suffix`] (with its notice unless `-q`); an argument that cannot
+/// become a unit name fails the verb before anything is touched.
+fn mangle(arg: &str, suffix: &str, quiet: bool) -> CtlResult<String> {
+    if arg.contains('/') {
+        return Ok(arg.to_string());
     }
-    let mut escaped = String::with_capacity(arg.len());
-    for b in arg.bytes() {
-        if b.is_ascii_alphanumeric() || b":-_.\\@".contains(&b) {
-            escaped.push(b as char);
-        } else {
-            escaped.push_str(&format!("\\x{b:02x}"));
-        }
+    let mangled = name::mangle_with_suffix(arg, suffix, false).ok_or_else(|| {
+        CtlError::failure(format!(
+            "Failed to mangle unit name or path '{arg}': Invalid argument"
+        ))
+    })?;
+    if let Some(notice) = mangled.notice(arg).filter(|_| !quiet) {
+        eprintln!("{notice}");
     }
-    if escaped != arg && !quiet {
-        eprintln!(
-            "Invalid unit name \"{arg}\" escaped as \"{escaped}\" (maybe you should use systemd-escape?)."
-        );
-    }
-    let has_type = escaped
-        .rsplit_once('.')
-        .is_some_and(|(_, t)| UNIT_TYPES.contains(&t));
-    if has_type {
-        escaped
-    } else {
-        format!("{escaped}.{suffix}")
-    }
+    Ok(mangled.name)
 }
 
-fn mangled_args(ctx: &Ctx, suffix: &str) -> Vec<String> {
+fn mangled_args(ctx: &Ctx, suffix: &str) -> CtlResult<Vec<String>> {
     ctx.opts
         .args
         .iter()
@@ -183,7 +169,7 @@ fn start_units_after_enable(ctx: &Ctx, verb: &str, names: &[String]) -> CtlResul
 }
 
 fn enable_like(ctx: &Ctx, verb: &str) -> CtlResult {
-    let names = mangled_args(ctx, "service");
+    let names = mangled_args(ctx, "service")?;
     let (names, _) = redirect_sysv(ctx, verb, names)?;
     if names.is_empty() {
         return Ok(ExitStatus::SUCCESS);
@@ -212,7 +198,7 @@ pub fn reenable(ctx: &Ctx) -> CtlResult {
 }
 
 pub fn disable(ctx: &Ctx) -> CtlResult {
-    let mut names = mangled_args(ctx, "service");
+    let mut names = mangled_args(ctx, "service")?;
     let mut was_path = false;
     for n in names.iter_mut() {
         if n.contains('/') {
@@ -239,7 +225,7 @@ pub fn disable(ctx: &Ctx) -> CtlResult {
 }
 
 pub fn mask(ctx: &Ctx) -> CtlResult {
-    let names = mangled_args(ctx, "service");
+    let names = mangled_args(ctx, "service")?;
     let mut log = ChangeLog::new(&ctx.scope.root, false);
     let r = ops::mask(&ctx.scope, &names, flags(ctx), &mut log);
     let status = finish(ctx, &log, "mask", r)?;
@@ -250,7 +236,7 @@ pub fn mask(ctx: &Ctx) -> CtlResult {
 }
 
 pub fn unmask(ctx: &Ctx) -> CtlResult {
-    let names = mangled_args(ctx, "service");
+    let names = mangled_args(ctx, "service")?;
     let mut log = ChangeLog::new(&ctx.scope.root, false);
     let r = ops::unmask(&ctx.scope, &names, flags(ctx), &mut log);
     finish(ctx, &log, "unmask", r)
@@ -258,7 +244,7 @@ pub fn unmask(ctx: &Ctx) -> CtlResult {
 
 pub fn link(ctx: &Ctx) -> CtlResult {
     let mut paths = Vec::new();
-    for name in mangled_args(ctx, "service") {
+    for name in mangled_args(ctx, "service")? {
         if name.starts_with('/') {
             paths.push(name);
             continue;
@@ -295,7 +281,7 @@ fn preset_mode(ctx: &Ctx) -> CtlResult<Mode> {
 }
 
 pub fn preset(ctx: &Ctx) -> CtlResult {
-    let names = mangled_args(ctx, "service");
+    let names = mangled_args(ctx, "service")?;
     let mode = preset_mode(ctx)?;
     let mut log = ChangeLog::new(&ctx.scope.root, false);
     let r = preset::preset(&ctx.scope, &names, mode, flags(ctx), &mut log);
@@ -310,7 +296,7 @@ pub fn preset_all(ctx: &Ctx) -> CtlResult {
 }
 
 pub fn set_default(ctx: &Ctx) -> CtlResult {
-    let name = mangle(&ctx.opts.args[0], "target", ctx.opts.quiet);
+    let name = mangle(&ctx.opts.args[0], "target", ctx.opts.quiet)?;
     let mut log = ChangeLog::new(&ctx.scope.root, false);
     let r = ops::set_default(&ctx.scope, &name, &mut log);
     let (lines, printed_error) = log.report("set default", ctx.opts.quiet, arrow());
@@ -342,7 +328,7 @@ pub fn get_default(ctx: &Ctx) -> CtlResult {
 }
 
 pub fn is_enabled(ctx: &Ctx) -> CtlResult {
-    let names = mangled_args(ctx, "service");
+    let names = mangled_args(ctx, "service")?;
     // As systemd: the exit status is 0 if any unit (native or SysV) is enabled.
     let (names, mut enabled) = redirect_sysv(ctx, "is-enabled", names)?;
     let index = Index::new(&ctx.scope);
