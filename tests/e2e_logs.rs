@@ -2,7 +2,7 @@
 //! `systemctl status` read; a shell `Type=notify` service uses our `systemd-notify`.
 
 use crate::lifecycle::{eventually, pid_alive, processes_with, sleep_token, unique_sleep, Lab};
-use crate::support::{applet, run_cmd, Run};
+use crate::support::{applet, python, run_cmd, Run};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -55,22 +55,7 @@ for line in sys.stdin:
     e = json.loads(line)
     print(e.get("SYSLOG_IDENTIFIER", ""), e.get("_PID", "0"), e["MESSAGE"], sep="\t")
 "#;
-    let mut python = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    // Written from another thread: python's output could fill its pipe meanwhile.
-    let mut stdin = python.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        stdin.write_all(json.as_bytes()).unwrap();
-    });
-    let parsed = python.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(parsed.status.success(), "{parsed:?}");
-    String::from_utf8_lossy(&parsed.stdout)
+    python(script, &json)
         .lines()
         .map(|l| {
             let mut f = l.splitn(3, '\t');
@@ -339,23 +324,8 @@ for line in sys.stdin:
     e = json.loads(line)
     print(e["MESSAGE"], e["PRIORITY"], e["_SYSTEMD_UNIT"])
 "#;
-    let mut python = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    use std::io::Write;
-    python
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(json.ok().stdout.as_bytes())
-        .unwrap();
-    let parsed = python.wait_with_output().unwrap();
-    assert!(parsed.status.success(), "{parsed:?}");
     assert_eq!(
-        String::from_utf8_lossy(&parsed.stdout),
+        python(script, &json.ok().stdout),
         "out-one 6 talk.service\nerr-two 3 talk.service\nout-three 6 talk.service\nnote-four 5 talk.service\n"
     );
 }

@@ -86,14 +86,17 @@ pub fn python(script: &str, input: &str) -> String {
         .stdout(Stdio::piped())
         .spawn()
         .expect("python3");
-    child
-        .stdin
-        .take()
-        .expect("python3 stdin")
-        .write_all(input.as_bytes())
-        .expect("write to python3");
+    // Written from another thread: with a large input, python's output could fill its
+    // pipe while we are still writing.
+    let mut stdin = child.stdin.take().expect("python3 stdin");
+    let input_bytes = input.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input_bytes));
     let out = child.wait_with_output().expect("python3");
-    assert!(out.status.success(), "python3 failed on {input:?}: {out:?}");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("write to python3");
+    assert!(out.status.success(), "python3 failed: {out:?}");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -26,68 +26,27 @@ use crate::unit::{UnitName, UnitStore};
 pub use changes::{Change, ChangeLog, Errno};
 pub use index::Index;
 
-/// systemd's `UnitFileState=` / `is-enabled` vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitFileState {
-    Enabled,
-    EnabledRuntime,
-    Linked,
-    LinkedRuntime,
-    Alias,
-    Masked,
-    MaskedRuntime,
-    Static,
-    Indirect,
-    Disabled,
-    Generated,
-    Transient,
-    Bad,
-    NotFound,
+crate::state::words::words! {
+    /// systemd's `UnitFileState=` / `is-enabled` vocabulary.
+    UnitFileState {
+        Enabled = "enabled",
+        EnabledRuntime = "enabled-runtime",
+        Linked = "linked",
+        LinkedRuntime = "linked-runtime",
+        Alias = "alias",
+        Masked = "masked",
+        MaskedRuntime = "masked-runtime",
+        Static = "static",
+        Indirect = "indirect",
+        Disabled = "disabled",
+        Generated = "generated",
+        Transient = "transient",
+        Bad = "bad",
+        NotFound = "not-found",
+    }
 }
 
 impl UnitFileState {
-    pub fn as_str(self) -> &'static str {
-        use UnitFileState::*;
-        match self {
-            Enabled => "enabled",
-            EnabledRuntime => "enabled-runtime",
-            Linked => "linked",
-            LinkedRuntime => "linked-runtime",
-            Alias => "alias",
-            Masked => "masked",
-            MaskedRuntime => "masked-runtime",
-            Static => "static",
-            Indirect => "indirect",
-            Disabled => "disabled",
-            Generated => "generated",
-            Transient => "transient",
-            Bad => "bad",
-            NotFound => "not-found",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        use UnitFileState::*;
-        [
-            Enabled,
-            EnabledRuntime,
-            Linked,
-            LinkedRuntime,
-            Alias,
-            Masked,
-            MaskedRuntime,
-            Static,
-            Indirect,
-            Disabled,
-            Generated,
-            Transient,
-            Bad,
-            NotFound,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
-    }
-
     /// `is-enabled` exits 0 for these.
     pub fn counts_as_enabled(self) -> bool {
         use UnitFileState::*;

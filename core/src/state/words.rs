@@ -28,6 +28,9 @@ macro_rules! words {
     };
 }
 
+/// The crate's other vocabularies (e.g. `UnitFileState=`) are declared the same way.
+pub(crate) use words;
+
 words! {
     /// `ActiveState=`: the high-level state every unit type shares.
     ActiveState {
