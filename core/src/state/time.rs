@@ -192,30 +192,34 @@ pub fn format_timestamp_relative(us: u64, now_us: u64) -> String {
     } else {
         (us - now_us, "left")
     };
-    let plural = |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    // "N unit M subunit ago", each word singular or plural as its number says.
+    type Words = (&'static str, &'static str);
+    let two_units = |big: u64, (one, many): Words, small: u64, (sone, smany): Words| {
+        let (n, m) = (d / big, d % big / small);
+        let big_word = if n == 1 { one } else { many };
+        let small_word = if m == 1 { sone } else { smany };
+        format!("{n} {big_word} {m} {small_word} {s}")
+    };
     if d >= USEC_PER_YEAR {
-        let years = d / USEC_PER_YEAR;
-        let months = d % USEC_PER_YEAR / USEC_PER_MONTH;
-        format!(
-            "{years} {} {months} {} {s}",
-            plural(years, "year", "years"),
-            plural(months, "month", "months")
+        two_units(
+            USEC_PER_YEAR,
+            ("year", "years"),
+            USEC_PER_MONTH,
+            ("month", "months"),
         )
     } else if d >= USEC_PER_MONTH {
-        let months = d / USEC_PER_MONTH;
-        let days = d % USEC_PER_MONTH / USEC_PER_DAY;
-        format!(
-            "{months} {} {days} {} {s}",
-            plural(months, "month", "months"),
-            plural(days, "day", "days")
+        two_units(
+            USEC_PER_MONTH,
+            ("month", "months"),
+            USEC_PER_DAY,
+            ("day", "days"),
         )
     } else if d >= USEC_PER_WEEK {
-        let weeks = d / USEC_PER_WEEK;
-        let days = d % USEC_PER_WEEK / USEC_PER_DAY;
-        format!(
-            "{weeks} {} {days} {} {s}",
-            plural(weeks, "week", "weeks"),
-            plural(days, "day", "days")
+        two_units(
+            USEC_PER_WEEK,
+            ("week", "weeks"),
+            USEC_PER_DAY,
+            ("day", "days"),
         )
     } else if d >= 2 * USEC_PER_DAY {
         format!("{} days {s}", d / USEC_PER_DAY)
