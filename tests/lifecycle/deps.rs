@@ -118,3 +118,32 @@ fn requested_socket_units_are_refused_clearly() {
         )
     );
 }
+
+/// Dependency settings are specifier-expanded for the transaction exactly as for
+/// `list-dependencies` (one dependency model): `Wants=%p-extra.service` pulls in and orders
+/// `web-extra.service`, and stopping the `Requires=%N-db.service` target stops `web`.
+#[test]
+fn specifiers_in_dependencies_are_expanded_for_start_and_stop() {
+    let lab = Lab::new();
+    lab.unit(
+        "web.service",
+        &appender(
+            &lab,
+            "web",
+            "Wants=%p-extra.service\nRequires=%N-db.service\nAfter=%p-extra.service %N-db.service\n",
+        ),
+    );
+    lab.unit("web-extra.service", &appender(&lab, "extra", ""));
+    lab.unit("web-db.service", &appender(&lab, "db", ""));
+    let deps = lab.ctl(&["list-dependencies", "--plain", "web.service"]);
+    assert!(deps.stdout.contains("web-extra.service"), "{deps:?}");
+    let r = lab.ctl(&["start", "web.service"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    let order = lab.read_out("order");
+    assert_eq!(order.lines().last(), Some("web"), "{order:?}");
+    assert_eq!(lab.active("web-extra.service"), "active");
+    assert_eq!(lab.active("web-db.service"), "active");
+    lab.ctl(&["stop", "web-db.service"]).ok();
+    assert_eq!(lab.active("web.service"), "inactive");
+    assert_eq!(lab.active("web-extra.service"), "active");
+}
