@@ -147,3 +147,42 @@ fn specifiers_in_dependencies_are_expanded_for_start_and_stop() {
     assert_eq!(lab.active("web.service"), "inactive");
     assert_eq!(lab.active("web-extra.service"), "active");
 }
+
+/// `show-environment` prints the one manager environment every spawned process starts
+/// from: a service sees exactly it, plus the variables the manager sets per process.
+#[test]
+fn show_environment_is_what_a_service_sees() {
+    let lab = Lab::new();
+    lab.tree.write("/etc/locale.conf", "LANG=de_DE.UTF-8\n");
+    lab.tree.write(
+        "/etc/systemd/system.conf",
+        "[Manager]\nDefaultEnvironment=\"GREETING=hello world\" ZED=1\n",
+    );
+    lab.unit(
+        "envdump.service",
+        &format!(
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'env > {}'\n",
+            lab.out("env").display()
+        ),
+    );
+    lab.ctl(&["start", "envdump.service"]).ok();
+    let per_process = ["INVOCATION_ID", "SYSTEMD_EXEC_PID", "PWD", "SHLVL", "_"];
+    let mut seen: Vec<String> = lab
+        .read_out("env")
+        .lines()
+        .filter(|l| !per_process.iter().any(|v| l.starts_with(&format!("{v}="))))
+        .map(str::to_string)
+        .collect();
+    seen.sort();
+    let shown = lab.ctl(&["show-environment"]);
+    shown.ok();
+    let shown: Vec<String> = shown
+        .stdout
+        .lines()
+        .map(|l| l.replace("$'hello world'", "hello world"))
+        .collect();
+    assert_eq!(seen, shown);
+    assert!(shown
+        .iter()
+        .any(|l| l == "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+}
