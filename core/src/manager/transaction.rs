@@ -131,6 +131,9 @@ pub fn plan_start(
                 .or_default()
                 .insert(p.clone());
         }
+        for diagnostic in &unit.diagnostics {
+            log::warn!("{diagnostic}");
+        }
         let id = unit.id.to_string();
         for kind in STRONG {
             for dep in dependency_names(&unit, scope, *kind) {
