@@ -186,3 +186,21 @@ fn show_environment_is_what_a_service_sees() {
         .iter()
         .any(|l| l == "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 }
+
+/// One name resolution for every verb: `is-active`/`is-failed` of an enabled `Alias=`
+/// report the state of the unit the alias names, as `status` does.
+#[test]
+fn queries_resolve_aliases() {
+    let lab = Lab::new();
+    lab.unit(
+        "ssh.service",
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n[Install]\nAlias=sshd.service\nWantedBy=multi-user.target\n",
+    );
+    lab.ctl(&["enable", "ssh.service"]).ok();
+    lab.ctl(&["start", "sshd.service"]).ok();
+    assert_eq!(lab.active("ssh.service"), "active");
+    let r = lab.ctl(&["is-active", "sshd.service"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "active\n"), "{r:?}");
+    lab.ctl(&["stop", "ssh.service"]).ok();
+    assert_eq!(lab.active("sshd.service"), "inactive");
+}
