@@ -334,3 +334,29 @@ fn a_capsule_is_stopped_cleanly_with_the_container() {
     assert!(!passwd().contains("c-tatze:"), "{}", passwd());
     assert!(!c.fs.path("/run/capsules/tatze").exists());
 }
+
+/// podman and docker send systemd's halt/poweroff/reboot requests with glibc's numbers
+/// (`STOPSIGNAL SIGRTMIN+3` is 37): the static (musl) binary as PID 1 stops every unit,
+/// running its ExecStop=, and exits 0 on each.
+#[test]
+fn engine_rt_signals_37_38_39_shut_down_cleanly() {
+    for signal in [37, 38, 39] {
+        let fs = Rootfs::new();
+        fs.enabled(
+            SYS,
+            "a.service",
+            "multi-user.target",
+            &service("ExecStart=/bin/sleep 1000\nExecStop=/bin/touch /tmp/stopped-a"),
+        );
+        let mut c = Container::boot(fs, None, &[]);
+        assert_eq!(c.wait_booted(), "running");
+        c.signal(signal);
+        let (code, _) = c.wait_exit(Duration::from_secs(30));
+        assert_eq!(code, 0, "signal {signal}; console:\n{}", c.console());
+        assert!(
+            c.fs.path("/tmp/stopped-a").exists(),
+            "signal {signal}: ExecStop= did not run; console:\n{}",
+            c.console()
+        );
+    }
+}

@@ -176,13 +176,21 @@ const SIGNALS: &[(i32, &str)] = &[
     (libc::SIGSYS, "SYS"),
 ];
 
+/// The first real-time signal as systemd numbers it everywhere (unit files, `kill -s`,
+/// PID 1's requests): glibc's 34. Container engines send these numbers (podman's and
+/// Docker's `SIGRTMIN+3` is 37), whatever libc the receiver was built with — musl's own
+/// `SIGRTMIN()` is 35, so the libc's value must not be used.
+pub const SIGRTMIN: i32 = 34;
+/// The last real-time signal (the kernel's `_NSIG - 1`).
+pub const SIGRTMAX: i32 = 64;
+
 /// `TERM`, `KILL`, `RTMIN+3`: a signal as systemd prints it (`signal=TERM`,
 /// `EXIT_STATUS=TERM`). Unknown numbers print as the number.
 pub fn signal_name(signal: i32) -> String {
     if let Some((_, name)) = SIGNALS.iter().find(|(n, _)| *n == signal) {
         return (*name).to_string();
     }
-    let (min, max) = (libc::SIGRTMIN(), libc::SIGRTMAX());
+    let (min, max) = (SIGRTMIN, SIGRTMAX);
     if signal == min {
         "RTMIN".into()
     } else if signal > min && signal <= max {
@@ -195,7 +203,7 @@ pub fn signal_name(signal: i32) -> String {
 /// Parses a signal as systemd's `signal_from_string()`: a number, or a name with or without
 /// `SIG` (`TERM`, `SIGTERM`, `RTMIN+2`).
 pub fn signal_from_str(s: &str) -> Option<i32> {
-    let valid = |n: i32| (1..=libc::SIGRTMAX()).contains(&n);
+    let valid = |n: i32| (1..=SIGRTMAX).contains(&n);
     if let Ok(n) = s.parse::<i32>() {
         return valid(n).then_some(n);
     }
@@ -203,15 +211,15 @@ pub fn signal_from_str(s: &str) -> Option<i32> {
     if let Some((n, _)) = SIGNALS.iter().find(|(_, known)| *known == name) {
         return Some(*n);
     }
-    let min = libc::SIGRTMIN();
+    let min = SIGRTMIN;
     let rt = if name == "RTMIN" {
         Some(min)
     } else if let Some(off) = name.strip_prefix("RTMIN+") {
         off.parse::<i32>().ok().map(|o| min + o)
     } else if name == "RTMAX" {
-        Some(libc::SIGRTMAX())
+        Some(SIGRTMAX)
     } else if let Some(off) = name.strip_prefix("RTMAX-") {
-        off.parse::<i32>().ok().map(|o| libc::SIGRTMAX() - o)
+        off.parse::<i32>().ok().map(|o| SIGRTMAX - o)
     } else {
         None
     };
@@ -283,11 +291,13 @@ mod tests {
     #[test]
     fn signals_by_name_and_number() {
         assert_eq!(signal_name(libc::SIGTERM), "TERM");
-        assert_eq!(signal_name(libc::SIGRTMIN() + 2), "RTMIN+2");
+        assert_eq!(signal_name(SIGRTMIN + 2), "RTMIN+2");
         assert_eq!(signal_from_str("SIGKILL"), Some(libc::SIGKILL));
         assert_eq!(signal_from_str("HUP"), Some(libc::SIGHUP));
         assert_eq!(signal_from_str("15"), Some(15));
-        assert_eq!(signal_from_str("RTMIN+1"), Some(libc::SIGRTMIN() + 1));
+        assert_eq!(signal_from_str("RTMIN+1"), Some(SIGRTMIN + 1));
+        assert_eq!(signal_from_str("SIGRTMIN+4"), Some(38), "glibc's numbering");
+        assert_eq!(signal_name(37), "RTMIN+3");
         assert_eq!(signal_from_str("0"), None);
         assert_eq!(signal_from_str("SIGFOO"), None);
         assert_eq!(signal_from_str("sigterm"), None);

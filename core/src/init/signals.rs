@@ -11,18 +11,18 @@ use std::os::fd::{AsFd, AsRawFd, RawFd};
 pub enum SignalRequest {
     /// Children changed state: reap them.
     Child,
-    /// SIGTERM, SIGINT, SIGPWR, SIGQUIT and systemd's SIGRTMIN+3/+4/+5 (halt, poweroff,
-    /// reboot): orderly shutdown. A second one while stopping skips to killing.
+    /// SIGTERM, SIGINT, SIGPWR, SIGQUIT and systemd's SIGRTMIN+3/+4/+5/+6 (halt, poweroff,
+    /// reboot, kexec): orderly shutdown. A second one while stopping skips to killing.
     Shutdown,
     /// SIGHUP: nothing is cached between jobs, so a reload has nothing to do.
     Reload,
     Ignored,
 }
 
-/// `SIGRTMIN+n` as systemd numbers it (glibc and musl reserve the first real-time
-/// signals, so the libc's SIGRTMIN is the reference).
+/// `SIGRTMIN+n` as systemd (and every container engine) numbers it: glibc's numbering, in
+/// the musl build too.
 fn rtmin(n: i32) -> i32 {
-    libc::SIGRTMIN() + n
+    crate::exec::exit_status::SIGRTMIN + n
 }
 
 pub fn classify(signo: i32) -> SignalRequest {
@@ -30,7 +30,8 @@ pub fn classify(signo: i32) -> SignalRequest {
         libc::SIGCHLD => SignalRequest::Child,
         libc::SIGTERM | libc::SIGINT | libc::SIGPWR | libc::SIGQUIT => SignalRequest::Shutdown,
         libc::SIGHUP => SignalRequest::Reload,
-        s if s == rtmin(3) || s == rtmin(4) || s == rtmin(5) => SignalRequest::Shutdown,
+        // halt, poweroff, reboot, kexec: in a container each ends the init.
+        s if (3..=6).any(|n| s == rtmin(n)) => SignalRequest::Shutdown,
         _ => SignalRequest::Ignored,
     }
 }
@@ -55,7 +56,7 @@ impl Signals {
             set.add(s);
         }
         let mut raw = set.as_ref().to_owned();
-        for n in [3, 4, 5] {
+        for n in [3, 4, 5, 6] {
             // SAFETY: adding a valid signal number to a sigset we own.
             unsafe { libc::sigaddset(&mut raw, rtmin(n)) };
         }
@@ -131,7 +132,11 @@ mod tests {
     fn shutdown_signals() {
         assert_eq!(classify(libc::SIGTERM), SignalRequest::Shutdown);
         assert_eq!(classify(libc::SIGPWR), SignalRequest::Shutdown);
-        assert_eq!(classify(rtmin(4)), SignalRequest::Shutdown);
+        // glibc's numbers, as podman and docker send them, in both builds.
+        for engine_signal in [37, 38, 39, 40] {
+            assert_eq!(classify(engine_signal), SignalRequest::Shutdown);
+        }
+        assert_eq!(classify(36), SignalRequest::Ignored);
         assert_eq!(classify(libc::SIGCHLD), SignalRequest::Child);
         assert_eq!(classify(libc::SIGHUP), SignalRequest::Reload);
         assert_eq!(classify(libc::SIGUSR1), SignalRequest::Ignored);
