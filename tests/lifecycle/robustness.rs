@@ -125,3 +125,38 @@ fn parent_cmdline(pid: u32) -> String {
         .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
         .unwrap_or_default()
 }
+
+/// Debian's redis/dovecot/mariadb units ask for `LimitNOFILE=65535`, above a container's
+/// hard limit, without CAP_SYS_RESOURCE: as systemd's setrlimit_closest(), the service
+/// starts with the closest allowed limit and the unit's journal says so.
+#[test]
+fn limits_above_the_hard_limit_are_lowered_to_it_without_cap_sys_resource() {
+    let lab = Lab::new();
+    lab.unit(
+        "nofile.service",
+        &format!(
+            "[Service]\nType=oneshot\nRemainAfterExit=yes\nLimitNOFILE=65535\nExecStart=/bin/sh -c 'ulimit -Sn > {out}; ulimit -Hn >> {out}'\n",
+            out = lab.out("nofile").display()
+        ),
+    );
+    let systemctl = crate::support::applet("systemctl");
+    let r = crate::support::run_cmd(std::process::Command::new("/bin/sh").args([
+        "-c",
+        "ulimit -n 4096 && exec setpriv --bounding-set=-sys_resource --inh-caps=-sys_resource \"$0\" --root=\"$1\" start nofile.service",
+        systemctl.to_str().unwrap(),
+        lab.tree.path().to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(lab.read_out("nofile"), "4096\n4096\n");
+    let journal = crate::support::run_cmd(
+        std::process::Command::new(crate::support::applet("journalctl"))
+            .arg(format!("--root={}", lab.tree.path().display()))
+            .args(["-u", "nofile.service", "-o", "cat"]),
+    );
+    assert!(
+        journal.stdout.contains(
+            "Failed at setting rlimit 65535 for resource RLIMIT_NOFILE. Will attempt setting value 4096 instead."
+        ),
+        "{journal:?}"
+    );
+}

@@ -55,6 +55,93 @@ pub struct ResourceLimit {
     pub hard: u64,
 }
 
+/// CAP_SYS_RESOURCE: raising a hard limit needs it.
+const CAP_SYS_RESOURCE: u32 = 24;
+
+impl ResourceLimit {
+    /// systemd's `rlimit_to_string()`: `NOFILE` for `RLIMIT_NOFILE`.
+    pub fn resource_name(&self) -> &'static str {
+        LIMITS
+            .iter()
+            .find(|(_, r, _)| *r == self.resource)
+            .map(|(name, _, _)| name.trim_start_matches("Limit"))
+            .unwrap_or("?")
+    }
+
+    /// Applies the limit as systemd's `setrlimit_closest()` does: when raising the hard
+    /// limit is not permitted (a container without CAP_SYS_RESOURCE) and the current hard
+    /// limit is finite, the closest allowed values are set instead. Only system calls, so
+    /// it is safe in a forked child. `Err(errno)` when even that fails.
+    pub fn apply_closest(&self) -> Result<(), i32> {
+        let wanted = libc::rlimit {
+            rlim_cur: self.soft,
+            rlim_max: self.hard,
+        };
+        // SAFETY: setrlimit reads a valid rlimit struct.
+        if unsafe { libc::setrlimit(self.resource, &wanted) } == 0 {
+            return Ok(());
+        }
+        let err = nix::errno::Errno::last_raw();
+        if err != libc::EPERM {
+            return Err(err);
+        }
+        let highest = current(self.resource).ok_or(err)?;
+        if highest.rlim_max == INFINITY {
+            return Err(libc::EPERM);
+        }
+        let fixed = libc::rlimit {
+            rlim_cur: self.soft.min(highest.rlim_max),
+            rlim_max: self.hard.min(highest.rlim_max),
+        };
+        if fixed.rlim_cur == highest.rlim_cur && fixed.rlim_max == highest.rlim_max {
+            return Ok(());
+        }
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(self.resource, &fixed) } == 0 {
+            Ok(())
+        } else {
+            Err(nix::errno::Errno::last_raw())
+        }
+    }
+
+    /// The values [`Self::apply_closest`] will end up with when they differ from the
+    /// configured ones (this process's hard limit is lower and it cannot raise it), for
+    /// the manager's notice before the spawn.
+    pub fn lowered(&self) -> Option<(u64, u64)> {
+        let highest = current(self.resource)?;
+        if self.hard <= highest.rlim_max || highest.rlim_max == INFINITY {
+            return None;
+        }
+        if has_effective_capability(CAP_SYS_RESOURCE) {
+            return None;
+        }
+        Some((
+            self.soft.min(highest.rlim_max),
+            self.hard.min(highest.rlim_max),
+        ))
+    }
+}
+
+fn current(resource: Resource) -> Option<libc::rlimit> {
+    let mut now = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    (unsafe { libc::getrlimit(resource, &mut now) } == 0).then_some(now)
+}
+
+/// Whether this process has `cap` in its effective set (`CapEff:` of /proc/self/status).
+fn has_effective_capability(cap: u32) -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+            u64::from_str_radix(hex.trim(), 16).ok()
+        })
+        .is_some_and(|mask| mask & (1 << cap) != 0)
+}
+
 /// Parses the value of the `Limit*=` setting `setting`.
 pub fn parse_limit(setting: &str, value: &str) -> Result<ResourceLimit, String> {
     let (_, resource, kind) = LIMITS

@@ -398,12 +398,8 @@ unsafe fn child(spec: &ProcessSpec, p: &mut Prepared, pass_fds: &[RawFd], status
         }
     }
     for limit in &spec.limits {
-        let rl = libc::rlimit {
-            rlim_cur: limit.soft,
-            rlim_max: limit.hard,
-        };
-        if libc::setrlimit(limit.resource, &rl) < 0 {
-            fail(status_fd, code::LIMITS, errno());
+        if let Err(err) = limit.apply_closest() {
+            fail(status_fd, code::LIMITS, err);
         }
     }
     libc::umask(spec.umask as libc::mode_t);

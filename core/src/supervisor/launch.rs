@@ -174,6 +174,19 @@ impl Launcher {
             prepare_private_directories(&ctx.directories, &self.scope, owner)
                 .map_err(|e| LaunchError::Exit(e.kind.exit_code(), e.to_string()))?;
         }
+        if kind == CommandKind::Start {
+            for limit in &ctx.limits {
+                if let Some((_, hard)) = limit.lowered() {
+                    // systemd's setrlimit_closest() wording (it logs it at debug level; a
+                    // container without CAP_SYS_RESOURCE makes it common, so say it).
+                    log::warn!(
+                        "Failed at setting rlimit {} for resource RLIMIT_{}. Will attempt setting value {hard} instead.",
+                        limit.hard,
+                        limit.resource_name()
+                    );
+                }
+            }
+        }
         let directories = dirs::create_directories(&ctx.directories, &self.scope, owner)
             .map_err(|e| LaunchError::Exit(e.kind.exit_code(), e.to_string()))?;
         let files = read_environment_files(&ctx.environment_files, &self.scope.root)
