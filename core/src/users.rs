@@ -5,6 +5,11 @@
 use crate::root::Root;
 use std::path::{Path, PathBuf};
 
+/// systemd's built-in nobody user and group (Debian builds with `nogroup`).
+pub const NOBODY_USER: &str = "nobody";
+pub const NOBODY_GROUP: &str = "nogroup";
+pub const NOBODY_ID: u32 = 65534;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passwd {
     pub name: String,
@@ -29,12 +34,44 @@ pub struct UserDb {
 
 impl UserDb {
     /// Reads both files; a missing or unreadable file is an empty database, not an error.
+    /// root (0) and nobody (65534) always exist, as systemd's get_user_creds() and
+    /// get_group_creds() synthesize them without any database (a `FROM scratch` image has
+    /// no /etc/passwd).
     pub fn load(root: &Root) -> Self {
         let read =
             |p: &str| std::fs::read_to_string(root.host_path(Path::new(p))).unwrap_or_default();
-        UserDb {
+        let mut db = UserDb {
             users: parse_passwd(&read("/etc/passwd")),
             groups: parse_group(&read("/etc/group")),
+        };
+        db.synthesize_builtins();
+        db
+    }
+
+    fn synthesize_builtins(&mut self) {
+        let users = [
+            ("root", 0, "/root", "/bin/sh"),
+            (NOBODY_USER, NOBODY_ID, "/", "/usr/sbin/nologin"),
+        ];
+        for (name, id, home, shell) in users {
+            if self.user_by_name(name).is_none() && self.user_by_uid(id).is_none() {
+                self.users.push(Passwd {
+                    name: name.into(),
+                    uid: id,
+                    gid: id,
+                    home: home.into(),
+                    shell: shell.into(),
+                });
+            }
+        }
+        for (name, id) in [("root", 0), (NOBODY_GROUP, NOBODY_ID)] {
+            if self.group_by_name(name).is_none() && self.group_by_gid(id).is_none() {
+                self.groups.push(Group {
+                    name: name.into(),
+                    gid: id,
+                    members: Vec::new(),
+                });
+            }
         }
     }
 
@@ -216,6 +253,21 @@ mod tests {
             ),
             groups: parse_group("root:x:0:\nwww:x:33:\nadm:x:4:www,other\n"),
         }
+    }
+
+    #[test]
+    fn root_and_nobody_exist_without_any_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = UserDb::load(&Root::new(dir.path()));
+        assert_eq!(db.resolve_uid("root"), Some(0));
+        assert_eq!(db.resolve_uid("nobody"), Some(65534));
+        assert_eq!(db.resolve_gid("root"), Some(0));
+        assert_eq!(db.resolve_gid("nogroup"), Some(65534));
+        assert_eq!(
+            db.user_by_uid(0).map(|u| u.home.clone()),
+            Some("/root".into())
+        );
+        assert_eq!(db.resolve_uid("www"), None);
     }
 
     #[test]
