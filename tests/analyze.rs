@@ -379,3 +379,225 @@ fn several_operands_and_bad_command_lines() {
         assert!(out.stderr.contains(error), "{args:?}: {out:?}");
     }
 }
+
+fn calendar_expressions() -> Vec<String> {
+    let mut specs: Vec<String> = [
+        "daily",
+        "hourly",
+        "minutely",
+        "weekly",
+        "monthly",
+        "yearly",
+        "annually",
+        "anually",
+        "quarterly",
+        "semiannually",
+        "semi-annually",
+        "biannually",
+        "bi-annually",
+        "DAILY",
+        "Daily UTC",
+        "*:*:0/2",
+        "*-*-* *:*:00",
+        "*:0/15",
+        "Mon..Fri 08:00",
+        "Sat,Sun 10:00",
+        "Mon-Wed *-*-* 12:00",
+        "Mon,Tue,Wed,Thu,Fri",
+        "Mon..Sun",
+        "Sun..Mon",
+        "Fri..Mon",
+        "Wed..Wed",
+        "mon",
+        "Monday",
+        "Mon,",
+        "Mon..",
+        "Mon,,Tue",
+        "Mon.Tue",
+        "Mon..Wed,Fri..Sun",
+        "*-*-01 00:00:00",
+        "*-*~01",
+        "*-*~03",
+        "*-02~03",
+        "*-*~07/1",
+        "*-*~28",
+        "*-*~29",
+        "*-05~1..3",
+        "2024-02-29",
+        "2023-02-29",
+        "*-02-29",
+        "*-02-30",
+        "*-02-31 12:00",
+        "2024-*-* 00:00",
+        "2199-12-31",
+        "2200-01-01",
+        "1969-01-01",
+        "1970-01-01",
+        "70-01-01",
+        "69-01-01",
+        "00-01-01",
+        "99-12-31 23:59:59",
+        "2024-1-1",
+        "2024-01-01 1:2:3",
+        "12:00",
+        "12:00:00",
+        "12",
+        "12:00:00:00",
+        "24:00",
+        "23:60",
+        "23:59:60",
+        "23:59:59.5",
+        "*:*:*.25",
+        "*:*:0.5/0.25",
+        "*:*:1.1234567",
+        "*:*:59.9999999",
+        "*:*:0..10",
+        "*:*:0..0.5",
+        "*:*:3..1",
+        "*:0..59/10",
+        "0..23/6:00",
+        "8..17:00",
+        "*:*:00/61",
+        "*:*:00/0",
+        "*-*-*/0",
+        "*/2-*-*",
+        "*-*-1/3",
+        "*-1/2-1",
+        "2024..2030/2-01-01",
+        "2024,2026,2025-06-15",
+        "2024-06-15,16,17",
+        "1,3,5,1-1",
+        "*-*-* 1,2,3,2,1:00",
+        "@0",
+        "@1700000000",
+        "@1700000000.5",
+        "@-1",
+        "@",
+        "@99999999999",
+        "@1 UTC",
+        "@60 Mon",
+        "Mon *-*-* 00:00:00 UTC",
+        "2024-06-15 12:00 Europe/Berlin",
+        "12:00 America/New_York",
+        "*:00 Asia/Kolkata",
+        "daily Europe/Berlin",
+        "12:00 Nowhere/Atlantis",
+        "12:00 utc",
+        "12:00 UTC",
+        "12:00 Etc/UTC",
+        "12:00 GMT",
+        "12:00 CET",
+        "12:00 EST",
+        "",
+        " ",
+        "*",
+        "*-*",
+        "*-*-*",
+        "* *",
+        "*:*",
+        "*:*:*",
+        "x",
+        "Mon x",
+        "12:00 x",
+        "2024-01-01x",
+        "-01-01",
+        "2024--01",
+        "2024-01-01  12:00",
+        " daily",
+        "daily ",
+        "Mon  12:00",
+        "*-*-* *:*:*.000001",
+        "*:*:0.000001/0.000001",
+        "2024-01-01 00:00:00.123456",
+        "Tue 2024-01-02",
+        "Wed 2024-01-02",
+        "Fri 2024-02-29",
+        "Sat *-*-1..7 18:00",
+        "Thu *-*~1..7",
+        "*-*-13 Fri",
+        "Fri *-*-13",
+        "2025-01-01 00:00:00/5",
+        "*:*/3:*",
+        "0/2:0/3:0/4",
+        "*-*-* 00/6:00",
+        "4294967296:00",
+        "2147483648-01-01",
+        "01..12-01",
+        "03..01-01",
+        "*-12..03-01",
+        "1..31/10-*-*",
+        "*-*-1,15,~1",
+        "*-*~1,15",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for hour in [0, 3, 11, 23] {
+        for minute in ["00", "0/7", "15,45", "59"] {
+            specs.push(format!("*-*-* {hour:02}:{minute}:00"));
+        }
+    }
+    specs
+}
+
+fn differ_calendar(tz: &str, base: &str, specs: &[String]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for spec in specs {
+        let args = [
+            "calendar",
+            "--iterations=5",
+            "--base-time",
+            base,
+            "--",
+            spec.as_str(),
+        ];
+        let ours = analyze(&applet("systemd-analyze"), tz, &args);
+        let theirs = analyze(Path::new(ORACLE_ANALYZE), tz, &args);
+        // "From now" is relative to the real clock, not to --base-time.
+        let (a, b) = (comparable_calendar(&ours), comparable_calendar(&theirs));
+        if a != b {
+            failures.push(format!(
+                "calendar {spec:?} TZ={tz} base {base}\n ours: {a:?}\n 252:  {b:?}"
+            ));
+        }
+    }
+    failures
+}
+
+fn comparable_calendar(run: &Run) -> (i32, String, String) {
+    let stdout = run
+        .stdout
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("From now:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (
+        run.code,
+        stdout,
+        run.stderr.lines().next().unwrap_or("").to_string(),
+    )
+}
+
+#[test]
+fn calendar_agrees_with_systemd_analyze() {
+    if !have_oracle() {
+        return;
+    }
+    let specs = calendar_expressions();
+    assert!(specs.len() > 150, "{}", specs.len());
+    let mut failures = Vec::new();
+    // A leap year's end of February, and nights the clocks change in Europe and America.
+    for (tz, base) in [
+        ("UTC", "2024-02-27 13:14:15.5 UTC"),
+        ("Europe/Berlin", "2026-03-28 23:00 UTC"),
+        ("America/New_York", "2026-10-31 12:00 UTC"),
+    ] {
+        failures.extend(differ_calendar(tz, base, &specs));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -5,16 +5,29 @@ use std::ffi::OsString;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verb {
+    Calendar,
     Timespan,
     Timestamp,
 }
 
+/// Options of the calendar verb.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub iterations: u32,
+    /// `--base-time=` as given (parsed as a timestamp by the verb).
+    pub base_time: Option<String>,
+}
+
 pub enum Action {
-    Run(Verb, Vec<String>),
+    Run(Verb, Vec<String>, Options),
     Exit(i32),
 }
 
-const VERBS: &[(&str, Verb)] = &[("timespan", Verb::Timespan), ("timestamp", Verb::Timestamp)];
+const VERBS: &[(&str, Verb)] = &[
+    ("calendar", Verb::Calendar),
+    ("timespan", Verb::Timespan),
+    ("timestamp", Verb::Timestamp),
+];
 
 /// Options that take no value and change nothing for the offline verbs.
 const IGNORED_FLAGS: &[&str] = &[
@@ -32,6 +45,7 @@ fn usage(program: &str) {
     println!("Profile systemd, show unit dependencies, check unit files.");
     println!();
     println!("Commands:");
+    println!("  calendar SPEC...           Validate repetitive calendar time events");
     println!("  timestamp TIMESTAMP...     Validate a timestamp");
     println!("  timespan SPAN...           Validate a time span");
     println!();
@@ -39,6 +53,8 @@ fn usage(program: &str) {
     println!("  -h --help                  Show this help");
     println!("     --version               Show package version");
     println!("     --no-pager              Do not pipe output into a pager");
+    println!("     --iterations=N          Show the specified number of iterations");
+    println!("     --base-time=TIMESTAMP   Calculate calendar times relative to specified time");
 }
 
 pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
@@ -46,7 +62,12 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
     let program = args.next().unwrap_or_else(|| "systemd-analyze".into());
     let mut positional = Vec::new();
     let mut only_positional = false;
-    for arg in args {
+    let mut options = Options {
+        iterations: 1,
+        base_time: None,
+    };
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
         if only_positional || !arg.starts_with('-') || arg == "-" {
             positional.push(arg);
             continue;
@@ -62,6 +83,31 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 return Ok(Action::Exit(0));
             }
             flag if IGNORED_FLAGS.contains(&flag) => {}
+            with_value
+                if with_value.starts_with("--iterations")
+                    || with_value.starts_with("--base-time") =>
+            {
+                let (name, value) = match with_value.split_once('=') {
+                    Some((name, value)) => (name.to_string(), value.to_string()),
+                    None => {
+                        let Some(value) = args.next() else {
+                            return Err(format!(
+                                "{program}: option '{with_value}' requires an argument"
+                            ));
+                        };
+                        (with_value.to_string(), value)
+                    }
+                };
+                match name.as_str() {
+                    "--iterations" => {
+                        options.iterations = value
+                            .parse()
+                            .map_err(|_| format!("Failed to parse iterations: {value}"))?;
+                    }
+                    "--base-time" => options.base_time = Some(value),
+                    _ => return Err(format!("{program}: unrecognized option '{name}'")),
+                }
+            }
             long if long.starts_with("--") => {
                 return Err(format!("{program}: unrecognized option '{long}'"));
             }
@@ -74,7 +120,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
     let Some(verb_name) = positional.first().cloned() else {
         return Err(
             "unitbox: systemd-analyze without a verb (time) needs a running systemd; \
-                    the offline verbs are timespan, timestamp"
+                    the offline verbs are calendar, timespan, timestamp"
                 .into(),
         );
     };
@@ -85,5 +131,5 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
     if operands.is_empty() {
         return Err("Too few arguments.".into());
     }
-    Ok(Action::Run(verb, operands))
+    Ok(Action::Run(verb, operands, options))
 }

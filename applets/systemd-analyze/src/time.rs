@@ -9,7 +9,7 @@ use unitbox_core::time::{
 
 /// Prints the rows of one table: names right-aligned to the widest, then the value.
 /// systemd's table drops trailing whitespace of the last column.
-fn table(out: &mut impl Write, rows: &[(&str, String)]) -> io::Result<()> {
+pub fn table(out: &mut impl Write, rows: &[(&str, String)]) -> io::Result<()> {
     let width = rows
         .iter()
         .map(|(n, _)| n.chars().count())
@@ -30,6 +30,7 @@ pub fn timespan(spans: &[String], out: &mut impl Write) -> io::Result<i32> {
             Err(e) => {
                 out.flush()?;
                 eprintln!("Failed to parse time span '{span}': {e}");
+                calendar_hint(span);
                 if parse_timestamp(
                     span,
                     unitbox_core::time::now_realtime_us(),
@@ -62,7 +63,7 @@ pub fn timespan(spans: &[String], out: &mut impl Write) -> io::Result<i32> {
 
 /// A table cell of systemd's `TABLE_TIMESTAMP`: "-" for unset, a placeholder past the
 /// year 9999 (where `format_timestamp()` gives up).
-fn timestamp_cell(usec: u64, tz: &TimeZone) -> String {
+pub fn timestamp_cell(usec: u64, tz: &TimeZone) -> String {
     if usec == 0 || usec == USEC_INFINITY {
         "-".into()
     } else if usec > USEC_TIMESTAMP_FORMATTABLE_MAX {
@@ -107,6 +108,7 @@ pub fn timestamp(
             Err(e) => {
                 out.flush()?;
                 eprintln!("Failed to parse \"{text}\": {e}");
+                calendar_hint(text);
                 if parse_sec(text).is_ok() {
                     eprintln!(
                         "Hint: this expression is a valid timespan. Use 'systemd-analyze \
@@ -121,4 +123,14 @@ pub fn timestamp(
         }
     }
     Ok(code)
+}
+
+/// systemd's hint when a rejected operand is a valid calendar event.
+fn calendar_hint(text: &str) {
+    if unitbox_core::time::parse_calendar(text, TimeZone::local()).is_ok() {
+        eprintln!(
+            "Hint: this expression is a valid calendar specification. Use 'systemd-analyze \
+             calendar \"{text}\"' instead?"
+        );
+    }
 }

@@ -7,6 +7,7 @@
 //! The layering has no cycles: `civil` depends on nothing, `tz` on `civil`, `format` on
 //! both, the parsers on all three.
 
+pub mod calendar;
 pub mod civil;
 pub mod clock;
 pub mod format;
@@ -14,6 +15,7 @@ pub mod timespan;
 pub mod timestamp;
 pub mod tz;
 
+pub use calendar::{parse_calendar, CalendarSpec};
 pub use civil::{civil_from_days, days_from_civil, days_in_month, is_leap, weekday_of_days};
 pub use clock::*;
 pub use format::*;
