@@ -16,3 +16,4 @@ mod readonly;
 mod run;
 mod status;
 mod supervisor;
+mod verbs;
