@@ -296,11 +296,13 @@ mod tests {
         assert_eq!(o.args, ["foo"]);
         assert_eq!(o.properties, ["Id", "Names", "Type"]);
         assert_eq!(o.root.as_deref(), Some("/x"));
-        let o = run(&["list-units", "-t", "service,failed"]);
+        // Load states are accepted in --type (252); active states are not.
+        let o = run(&["list-units", "-t", "service,masked"]);
         assert_eq!(
             (o.types.as_slice(), o.states.as_slice()),
-            (&["service".to_string()][..], &["failed".to_string()][..])
+            (&["service".to_string()][..], &["masked".to_string()][..])
         );
+        assert!(parse(vec!["systemctl".into(), "-t".into(), "failed".into()]).is_err());
     }
 
     #[test]
@@ -309,6 +311,6 @@ mod tests {
             Err(e) => e,
             Ok(_) => panic!("accepted --bogus"),
         };
-        assert_eq!(err, "unrecognized option '--bogus'");
+        assert_eq!(err, "systemctl: unrecognized option '--bogus'");
     }
 }
