@@ -448,3 +448,32 @@ fn a_shell_notify_service_is_active_only_after_it_says_ready() {
         .active("late.service")
         == "inactive"));
 }
+
+/// The one logger: a unit file's warning reaches the stderr of the command that loaded
+/// the unit and the unit's journal (as the manager's record, identifier `systemd`), in
+/// systemd 252's words.
+#[test]
+fn unit_file_warnings_reach_stderr_and_the_journal() {
+    let lab = Lab::new();
+    lab.unit(
+        "warned.service",
+        "[Unit]\nDescription=warned\n[Service]\nFoo=1\nType=oneshot\nExecStart=/bin/true\n",
+    );
+    let r = lab.ctl(&["start", "warned.service"]);
+    let path = "/etc/systemd/system/warned.service";
+    let expected = format!("{path}:4: Unknown key 'Foo' in section [Service], ignoring.");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.lines().any(|l| l.ends_with(&expected)),
+        "{:?}",
+        r.stderr
+    );
+    let journal = journalctl(
+        &lab,
+        &["-u", "warned.service", "-t", "systemd", "-o", "cat"],
+    );
+    assert!(
+        journal.stdout.lines().any(|l| l.ends_with(&expected)),
+        "{journal:?}"
+    );
+}

@@ -525,12 +525,12 @@ fn show_environment_is_sorted_and_quoted() {
     assert_eq!(
         out.stdout,
         "GREETING=$'hello world'\nLANG=de_DE.UTF-8\nLC_TIME=en_GB.UTF-8\n\
-         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin\nZED=1\n"
+         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nZED=1\n"
     );
     let bare = Tree::new().systemctl(&["show-environment"]);
     assert_eq!(
         bare.stdout,
-        "LANG=C.UTF-8\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin\n"
+        "LANG=C.UTF-8\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
     );
 }
 

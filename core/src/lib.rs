@@ -20,6 +20,7 @@ pub mod init;
 pub mod install;
 pub mod journal;
 pub mod json;
+pub mod logger;
 pub mod manager;
 pub mod root;
 pub mod scope;

@@ -21,159 +21,10 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use unitbox_core::glob::unit_name_matches;
 use unitbox_core::scope::Scope;
+use unitbox_core::unit::deps;
+pub use unitbox_core::unit::deps::{specifiers, Dep};
 use unitbox_core::unit::name::{self, UnitName};
-use unitbox_core::unit::specifier::{self, SpecifierContext};
-use unitbox_core::unit::{LoadState, Unit, UnitStore};
-
-/// systemd's dependency properties, in D-Bus (`systemctl show`) order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dep {
-    Requires,
-    Requisite,
-    Wants,
-    BindsTo,
-    PartOf,
-    Upholds,
-    RequiredBy,
-    RequisiteOf,
-    WantedBy,
-    BoundBy,
-    UpheldBy,
-    ConsistsOf,
-    Conflicts,
-    ConflictedBy,
-    Before,
-    After,
-    OnSuccess,
-    OnSuccessOf,
-    OnFailure,
-    OnFailureOf,
-    Triggers,
-    TriggeredBy,
-    PropagatesReloadTo,
-    ReloadPropagatedFrom,
-    PropagatesStopTo,
-    StopPropagatedFrom,
-    JoinsNamespaceOf,
-}
-
-impl Dep {
-    pub const ALL: [Dep; 27] = [
-        Dep::Requires,
-        Dep::Requisite,
-        Dep::Wants,
-        Dep::BindsTo,
-        Dep::PartOf,
-        Dep::Upholds,
-        Dep::RequiredBy,
-        Dep::RequisiteOf,
-        Dep::WantedBy,
-        Dep::BoundBy,
-        Dep::UpheldBy,
-        Dep::ConsistsOf,
-        Dep::Conflicts,
-        Dep::ConflictedBy,
-        Dep::Before,
-        Dep::After,
-        Dep::OnSuccess,
-        Dep::OnSuccessOf,
-        Dep::OnFailure,
-        Dep::OnFailureOf,
-        Dep::Triggers,
-        Dep::TriggeredBy,
-        Dep::PropagatesReloadTo,
-        Dep::ReloadPropagatedFrom,
-        Dep::PropagatesStopTo,
-        Dep::StopPropagatedFrom,
-        Dep::JoinsNamespaceOf,
-    ];
-
-    /// Keys a unit file may set in `[Unit]` (the others only arise as inverses).
-    const FILE_KEYS: [Dep; 16] = [
-        Dep::Requires,
-        Dep::Requisite,
-        Dep::Wants,
-        Dep::BindsTo,
-        Dep::PartOf,
-        Dep::Upholds,
-        Dep::Conflicts,
-        Dep::Before,
-        Dep::After,
-        Dep::OnSuccess,
-        Dep::OnFailure,
-        Dep::PropagatesReloadTo,
-        Dep::ReloadPropagatedFrom,
-        Dep::PropagatesStopTo,
-        Dep::StopPropagatedFrom,
-        Dep::JoinsNamespaceOf,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Dep::Requires => "Requires",
-            Dep::Requisite => "Requisite",
-            Dep::Wants => "Wants",
-            Dep::BindsTo => "BindsTo",
-            Dep::PartOf => "PartOf",
-            Dep::Upholds => "Upholds",
-            Dep::RequiredBy => "RequiredBy",
-            Dep::RequisiteOf => "RequisiteOf",
-            Dep::WantedBy => "WantedBy",
-            Dep::BoundBy => "BoundBy",
-            Dep::UpheldBy => "UpheldBy",
-            Dep::ConsistsOf => "ConsistsOf",
-            Dep::Conflicts => "Conflicts",
-            Dep::ConflictedBy => "ConflictedBy",
-            Dep::Before => "Before",
-            Dep::After => "After",
-            Dep::OnSuccess => "OnSuccess",
-            Dep::OnSuccessOf => "OnSuccessOf",
-            Dep::OnFailure => "OnFailure",
-            Dep::OnFailureOf => "OnFailureOf",
-            Dep::Triggers => "Triggers",
-            Dep::TriggeredBy => "TriggeredBy",
-            Dep::PropagatesReloadTo => "PropagatesReloadTo",
-            Dep::ReloadPropagatedFrom => "ReloadPropagatedFrom",
-            Dep::PropagatesStopTo => "PropagatesStopTo",
-            Dep::StopPropagatedFrom => "StopPropagatedFrom",
-            Dep::JoinsNamespaceOf => "JoinsNamespaceOf",
-        }
-    }
-
-    /// What the dependency looks like from the other unit.
-    pub fn inverse(self) -> Dep {
-        use Dep::*;
-        match self {
-            Requires => RequiredBy,
-            RequiredBy => Requires,
-            Requisite => RequisiteOf,
-            RequisiteOf => Requisite,
-            Wants => WantedBy,
-            WantedBy => Wants,
-            BindsTo => BoundBy,
-            BoundBy => BindsTo,
-            PartOf => ConsistsOf,
-            ConsistsOf => PartOf,
-            Upholds => UpheldBy,
-            UpheldBy => Upholds,
-            Conflicts => ConflictedBy,
-            ConflictedBy => Conflicts,
-            Before => After,
-            After => Before,
-            OnSuccess => OnSuccessOf,
-            OnSuccessOf => OnSuccess,
-            OnFailure => OnFailureOf,
-            OnFailureOf => OnFailure,
-            Triggers => TriggeredBy,
-            TriggeredBy => Triggers,
-            PropagatesReloadTo => ReloadPropagatedFrom,
-            ReloadPropagatedFrom => PropagatesReloadTo,
-            PropagatesStopTo => StopPropagatedFrom,
-            StopPropagatedFrom => PropagatesStopTo,
-            JoinsNamespaceOf => JoinsNamespaceOf,
-        }
-    }
-}
+use unitbox_core::unit::{Unit, UnitStore};
 
 /// The loaded units and their dependency graph (see the module documentation).
 ///
@@ -322,7 +173,7 @@ impl Graph {
             for n in &unit.names {
                 graph.ids.entry(n.clone()).or_insert_with(|| id.clone());
             }
-            for (dep, target) in direct_dependencies(&unit, store.scope()) {
+            for (dep, target) in deps::declared(&unit, store.scope()) {
                 queue.push_back(target.clone());
                 raw_edges.push((id.clone(), dep, target));
             }
@@ -348,84 +199,6 @@ impl Graph {
     fn get(&self, name: &str) -> Option<&Unit> {
         self.units.get(self.ids.get(name)?)
     }
-}
-
-/// Dependencies a unit declares itself: `[Unit]` keys, dependency directories, and what
-/// a timer, socket, path or automount unit triggers.
-fn direct_dependencies(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> {
-    let mut out = Vec::new();
-    if unit.load_state != LoadState::Loaded && unit.load_state != LoadState::NotFound {
-        return out;
-    }
-    for dep in Dep::FILE_KEYS {
-        for entry in unit.settings.get_all("Unit", dep.name()) {
-            for word in specifiers(unit, scope, &entry.value).split_whitespace() {
-                out.push((dep, word.to_string()));
-            }
-        }
-    }
-    for (kind, target) in &unit.dir_dependencies {
-        let dep = match kind.key() {
-            "Requires" => Dep::Requires,
-            "Upholds" => Dep::Upholds,
-            _ => Dep::Wants,
-        };
-        out.push((dep, target.clone()));
-    }
-    if let Some(target) = triggered_unit(unit) {
-        out.push((Dep::Triggers, specifiers(unit, scope, &target)));
-    }
-    out
-}
-
-/// The unit a timer/socket/path/automount activates (`Unit=`, `Service=`, or the same name
-/// with the activated type).
-fn triggered_unit(unit: &Unit) -> Option<String> {
-    if !unit.is_loaded() {
-        return None;
-    }
-    let same_name = |suffix: &str| format!("{}.{suffix}", unit.id.stem());
-    match unit.id.unit_type() {
-        "timer" => Some(
-            unit.settings
-                .get("Timer", "Unit")
-                .map(str::to_string)
-                .unwrap_or_else(|| same_name("service")),
-        ),
-        "path" => Some(
-            unit.settings
-                .get("Path", "Unit")
-                .map(str::to_string)
-                .unwrap_or_else(|| same_name("service")),
-        ),
-        "socket" => {
-            if let Some(service) = unit.settings.get("Socket", "Service") {
-                return Some(service.to_string());
-            }
-            // Accept=yes sockets spawn instances per connection: nothing is triggered
-            // until a connection arrives.
-            if unit.settings.get_bool("Socket", "Accept") == Some(true) {
-                return None;
-            }
-            Some(same_name("service"))
-        }
-        "automount" => Some(same_name("mount")),
-        _ => None,
-    }
-}
-
-/// A setting's value with `%` specifiers resolved for the unit, as systemd does at load
-/// time; a value with an unresolvable specifier stays as written.
-pub fn specifiers(unit: &Unit, scope: &Scope, raw: &str) -> String {
-    if !raw.contains('%') {
-        return raw.to_string();
-    }
-    let ctx = SpecifierContext {
-        unit: &unit.id,
-        fragment: unit.fragment_path.as_deref(),
-        scope,
-    };
-    specifier::expand(raw, &ctx).unwrap_or_else(|_| raw.to_string())
 }
 
 /// `Description=` (specifiers resolved), or the id for units without one or without a

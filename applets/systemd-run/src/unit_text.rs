@@ -135,7 +135,7 @@ pub fn resolve_executable(name: &OsStr) -> Result<PathBuf, String> {
     }
     let search = std::env::var_os("PATH")
         .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| OsString::from(unitbox_core::exec::environment::DEFAULT_PATH));
+        .unwrap_or_else(|| OsString::from(unitbox_core::exec::manager_env::DEFAULT_PATH));
     let mut last_error = std::io::Error::from_raw_os_error(libc::ENOENT);
     for dir in std::env::split_paths(&search) {
         if !dir.is_absolute() {

@@ -19,9 +19,6 @@ use crate::unit::env::parse_environment_file;
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
-/// systemd 252's `PATH` for services of the system manager (split-`/usr` build).
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 /// An ordered environment block without duplicate names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnvBlock {
@@ -155,7 +152,7 @@ impl ManagerVars {
 /// Everything [`assemble`] needs, already read: the function itself touches nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct EnvInputs<'a> {
-    /// Step 1: manager defaults (see [`system_default_environment`]).
+    /// Step 1: manager defaults (see [`super::manager_env`]).
     pub defaults: &'a [(String, String)],
     pub manager: &'a ManagerVars,
     /// The manager's own environment (`std::env::vars()` of the supervisor's caller).
@@ -192,27 +189,6 @@ pub fn assemble(inputs: &EnvInputs<'_>) -> EnvBlock {
         env.unset(spec);
     }
     env
-}
-
-/// The system manager's defaults: `PATH`, then the locale of `/etc/locale.conf` in the root
-/// (or `LANG=C.UTF-8`, systemd's compiled-in default locale, when none is configured).
-pub fn system_default_environment(root: &Root) -> Vec<(String, String)> {
-    let mut out = vec![("PATH".to_string(), DEFAULT_PATH.to_string())];
-    let locale: Vec<(String, String)> =
-        std::fs::read_to_string(root.host_path(Path::new("/etc/locale.conf")))
-            .map(|text| parse_environment_file(&text).0.vars)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(k, v)| {
-                (k == "LANG" || k == "LANGUAGE" || k.starts_with("LC_")) && !v.is_empty()
-            })
-            .collect();
-    if locale.is_empty() {
-        out.push(("LANG".into(), "C.UTF-8".into()));
-    } else {
-        out.extend(locale);
-    }
-    out
 }
 
 /// One `EnvironmentFile=` entry.
@@ -314,6 +290,7 @@ fn glob_last_component(path: &Path, root: &Root) -> std::io::Result<Vec<PathBuf>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exec::manager_env::DEFAULT_PATH;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
@@ -409,26 +386,5 @@ mod tests {
         let err = read_environment_files(&missing, &root).unwrap_err();
         assert_eq!(err.path, Path::new("/etc/default/missing"));
         assert_eq!(EnvironmentFileSpec::parse("relative"), None);
-    }
-
-    #[test]
-    fn locale_conf_feeds_the_defaults() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = Root::new(dir.path());
-        assert_eq!(
-            system_default_environment(&root)[1],
-            ("LANG".to_string(), "C.UTF-8".to_string())
-        );
-        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
-        std::fs::write(
-            dir.path().join("etc/locale.conf"),
-            "LANG=de_DE.UTF-8\nOTHER=x\n",
-        )
-        .unwrap();
-        let env = system_default_environment(&root);
-        assert_eq!(
-            env,
-            pairs(&[("PATH", DEFAULT_PATH), ("LANG", "de_DE.UTF-8")])
-        );
     }
 }

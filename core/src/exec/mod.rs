@@ -35,6 +35,7 @@ pub mod dynamic_user;
 pub mod environment;
 pub mod exit_status;
 pub mod limits;
+pub mod manager_env;
 pub mod prepare;
 pub mod spawn;
 pub mod stdio;

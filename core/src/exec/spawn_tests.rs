@@ -17,7 +17,7 @@ fn is_root() -> bool {
 
 fn sh(script: &str) -> ProcessSpec {
     let mut env = EnvBlock::default();
-    env.set("PATH", super::super::environment::DEFAULT_PATH);
+    env.set("PATH", super::super::manager_env::DEFAULT_PATH);
     ProcessSpec::new(
         "/bin/sh",
         vec!["sh".into(), "-c".into(), script.into()],
@@ -211,7 +211,13 @@ fn full_pipeline_expands_variables_like_the_man_page() {
         invocation_id: Some("00112233445566778899aabbccddeeff".into()),
         ..Default::default()
     };
-    let defaults = crate::exec::environment::system_default_environment(&root);
+    let scope = crate::scope::Scope::new(
+        crate::scope::ScopeKind::System,
+        root.clone(),
+        crate::users::Identity::root_user(),
+        &|_| None,
+    );
+    let defaults = crate::exec::manager_env::manager_environment(&scope, &[]);
     let env = assemble(&EnvInputs {
         defaults: &defaults,
         manager: &manager,

@@ -12,7 +12,9 @@
 //! units into every start (see [`super::skip`]).
 
 use super::skip;
-use crate::unit::{DirDependency, LoadState, Unit, UnitName, UnitStore};
+use crate::scope::Scope;
+use crate::unit::deps::{self, Dep};
+use crate::unit::{LoadState, Unit, UnitName, UnitStore};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How a unit came into the transaction; decides how its failure propagates.
@@ -59,24 +61,16 @@ pub enum TransactionError {
     LoadFailed { name: String, reason: String },
 }
 
-const STRONG_KEYS: &[&str] = &["Requires", "BindsTo"];
-const WEAK_KEYS: &[&str] = &["Wants", "Upholds"];
+const STRONG: &[Dep] = &[Dep::Requires, Dep::BindsTo];
+const WEAK: &[Dep] = &[Dep::Wants, Dep::Upholds];
 
-/// Words of a dependency setting: every assignment counts (dependencies cannot be reset).
-fn dependency_names(unit: &Unit, key: &str) -> Vec<String> {
-    unit.settings
-        .get_all("Unit", key)
-        .flat_map(|e| e.value.split_whitespace())
+/// The valid unit names `unit` declares a dependency of this kind on (specifiers resolved,
+/// dependency directories included): the one dependency model of [`deps`].
+fn dependency_names(unit: &Unit, scope: &Scope, dep: Dep) -> Vec<String> {
+    deps::declared_of(unit, scope, dep)
+        .into_iter()
         .filter(|n| UnitName::parse(n).is_ok())
-        .map(str::to_string)
         .collect()
-}
-
-fn dir_dependency_names(unit: &Unit, kind: DirDependency) -> impl Iterator<Item = &str> {
-    unit.dir_dependencies
-        .iter()
-        .filter(move |(k, _)| *k == kind)
-        .map(|(_, n)| n.as_str())
 }
 
 fn default_dependencies(unit: &Unit) -> bool {
@@ -105,6 +99,7 @@ pub fn plan_start(
     store: &UnitStore,
     requested: &[UnitName],
 ) -> Result<Transaction, TransactionError> {
+    let scope = store.scope();
     let mut tx = Transaction::default();
     let mut queue: Vec<(String, Pull, Option<String>)> = requested
         .iter()
@@ -136,37 +131,33 @@ pub fn plan_start(
                 .or_default()
                 .insert(p.clone());
         }
+        for diagnostic in &unit.diagnostics {
+            log::warn!("{diagnostic}");
+        }
         let id = unit.id.to_string();
-        for key in STRONG_KEYS {
-            for dep in dependency_names(&unit, key) {
+        for kind in STRONG {
+            for dep in dependency_names(&unit, scope, *kind) {
                 queue.push((dep, Pull::Required, Some(id.clone())));
             }
         }
-        for dep in dir_dependency_names(&unit, DirDependency::Requires) {
-            queue.push((dep.to_string(), Pull::Required, Some(id.clone())));
-        }
-        for key in WEAK_KEYS {
-            for dep in dependency_names(&unit, key) {
+        for kind in WEAK {
+            for dep in dependency_names(&unit, scope, *kind) {
                 queue.push((dep, Pull::Wanted, Some(id.clone())));
             }
         }
-        for kind in [DirDependency::Wants, DirDependency::Upholds] {
-            for dep in dir_dependency_names(&unit, kind) {
-                queue.push((dep.to_string(), Pull::Wanted, Some(id.clone())));
-            }
-        }
-        let requisites = dependency_names(&unit, "Requisite");
+        let requisites = dependency_names(&unit, scope, Dep::Requisite);
         if !requisites.is_empty() {
             tx.requisites.insert(id.clone(), requisites);
         }
-        tx.conflicts.extend(dependency_names(&unit, "Conflicts"));
+        tx.conflicts
+            .extend(dependency_names(&unit, scope, Dep::Conflicts));
         tx.members.insert(id, Member { unit, pull });
     }
     // Conflicts are symmetric: a member named in another unit's Conflicts= is not stopped
     // by it, but a member cannot both start and be stopped.
     let members: BTreeSet<String> = tx.members.keys().cloned().collect();
     tx.conflicts.retain(|c| !members.contains(c));
-    let (waves, cycles) = order(&tx.members, false);
+    let (waves, cycles) = order(&tx.members, store.scope(), false);
     tx.waves = waves;
     tx.broken_cycles = cycles;
     Ok(tx)
@@ -175,6 +166,7 @@ pub fn plan_start(
 /// Plans stopping `requested` when `active` are the units currently running. Units that
 /// require, bind to, or are part of a stopped unit stop too, before it.
 pub fn plan_stop(store: &UnitStore, requested: &[UnitName], active: &[String]) -> Transaction {
+    let scope = store.scope();
     let mut tx = Transaction::default();
     let active_units: Vec<Unit> = active
         .iter()
@@ -195,22 +187,21 @@ pub fn plan_stop(store: &UnitStore, requested: &[UnitName], active: &[String]) -
         };
         for other in &active_units {
             let id = other.id.to_string();
-            let propagates = ["Requires", "BindsTo", "PartOf"]
+            let propagates = [Dep::Requires, Dep::BindsTo, Dep::PartOf]
                 .iter()
-                .any(|k| dependency_names(other, k).contains(&name))
-                || dir_dependency_names(other, DirDependency::Requires).any(|d| d == name);
+                .any(|k| dependency_names(other, scope, *k).contains(&name));
             if propagates && !tx.members.contains_key(&id) {
                 queue.push((id, Pull::Required));
             }
         }
         // ConsistsOf= is the reverse of PartOf=: the members of this unit stop with it.
-        for part in dependency_names(&unit, "ConsistsOf") {
+        for part in dependency_names(&unit, scope, Dep::ConsistsOf) {
             queue.push((part, Pull::Required));
         }
         tx.members
             .insert(unit.id.to_string(), Member { unit, pull });
     }
-    let (waves, cycles) = order(&tx.members, true);
+    let (waves, cycles) = order(&tx.members, store.scope(), true);
     tx.waves = waves;
     tx.broken_cycles = cycles;
     tx
@@ -218,7 +209,11 @@ pub fn plan_stop(store: &UnitStore, requested: &[UnitName], active: &[String]) -
 
 /// Orders members by After=/Before= (and the implicit ordering of default dependencies)
 /// into waves; `reverse` gives stop order. Cycles are broken deterministically and named.
-fn order(members: &BTreeMap<String, Member>, reverse: bool) -> (Vec<Vec<String>>, Vec<String>) {
+fn order(
+    members: &BTreeMap<String, Member>,
+    scope: &Scope,
+    reverse: bool,
+) -> (Vec<Vec<String>>, Vec<String>) {
     // edges[a] = units that must be done before a (for start order).
     let mut before: BTreeMap<&str, BTreeSet<&str>> = members
         .keys()
@@ -233,18 +228,17 @@ fn order(members: &BTreeMap<String, Member>, reverse: bool) -> (Vec<Vec<String>>
         }
     };
     for (name, member) in members {
-        for dep in dependency_names(&member.unit, "After") {
+        for dep in dependency_names(&member.unit, scope, Dep::After) {
             add(&dep, name);
         }
-        for dep in dependency_names(&member.unit, "Before") {
+        for dep in dependency_names(&member.unit, scope, Dep::Before) {
             add(name, &dep);
         }
         // A target waits for the units it wants or requires, unless they opt out.
         if member.unit.id.unit_type() == "target" && default_dependencies(&member.unit) {
-            let pulled = ["Wants", "Requires", "BindsTo"]
+            let pulled = [Dep::Wants, Dep::Requires, Dep::BindsTo, Dep::Upholds]
                 .iter()
-                .flat_map(|k| dependency_names(&member.unit, k))
-                .chain(member.unit.dir_dependencies.iter().map(|(_, n)| n.clone()));
+                .flat_map(|k| dependency_names(&member.unit, scope, *k));
             for dep in pulled {
                 if members
                     .get(&dep)

@@ -7,12 +7,10 @@ use crate::exec::credentials::{
     Credentials,
 };
 use crate::exec::dynamic_user::{prepare_private_directories, Registration};
-use crate::exec::environment::{
-    assemble, read_environment_files, system_default_environment, EnvInputs, ManagerVars,
-};
+use crate::exec::environment::{assemble, read_environment_files, EnvInputs, ManagerVars};
 use crate::exec::prepare::{login_vars, open_stdio, process_spec, ProcessInputs};
 use crate::exec::spawn::{spawn, ChildStdio, Spawned};
-use crate::exec::{dirs, environment::DEFAULT_PATH};
+use crate::exec::{dirs, manager_env};
 use crate::scope::Scope;
 use crate::service::ServiceConfig;
 use crate::users::UserDb;
@@ -126,15 +124,13 @@ impl Launcher {
                 &ctx.supplementary_groups,
             ),
         };
-        let defaults = if scope.is_system() {
-            system_default_environment(&scope.root)
-        } else {
-            vec![("PATH".to_string(), DEFAULT_PATH.to_string())]
-        };
-        let own_environment = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        // The manager environment already holds what a user manager passes on; the
+        // process's own environment only feeds PassEnvironment=.
+        let own_environment: Vec<(String, String)> = manager_env::own_environment()
+            .into_iter()
             .filter(|(k, _)| k != super::output::CONSOLE_FD_ENV)
             .collect();
+        let defaults = manager_env::manager_environment(scope, &own_environment);
         Launcher {
             scope: scope.clone(),
             credentials,
@@ -210,7 +206,7 @@ impl Launcher {
             defaults: &self.defaults,
             manager: &manager,
             own_environment: &self.own_environment,
-            pass_all: !self.scope.is_system(),
+            pass_all: false,
             pass_environment: &ctx.pass_environment,
             unit_environment: &ctx.environment,
             file_environment: &files,

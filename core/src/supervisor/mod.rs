@@ -51,6 +51,7 @@ pub(crate) fn test_config(text: &str) -> crate::service::ServiceConfig {
 /// launcher re-executes `/proc/self/exe`, which is the multicall binary or a standalone
 /// applet binary), and `applet` otherwise. Every binary's `main` goes through here.
 pub fn or_applet(args: Vec<std::ffi::OsString>, applet: fn(Vec<std::ffi::OsString>) -> i32) -> i32 {
+    crate::logger::init();
     if args.get(1).is_some_and(|a| a == protocol::SUPERVISE_APPLET) {
         return main(args.into_iter().skip(1).collect());
     }

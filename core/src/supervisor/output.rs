@@ -286,6 +286,32 @@ impl Output {
     }
 }
 
+/// Diverts this process's logger (warnings about the unit: its file's unknown keys, bad
+/// values, …) into the unit's journal as the manager's records (identifier `systemd`, as
+/// systemd logs them) and onto the console copy under a unitbox PID 1.
+pub fn divert_logger(state_dir: &StateDir, unit: &str) {
+    let mut journal = JournalWriter::open(state_dir, unit, DEFAULT_MAX_BYTES).ok();
+    let mut console = console_from_env().or_else(|| console_of_pid1(state_dir));
+    let unit = unit.to_string();
+    let source = Source {
+        boot_id: current_boot_id().to_string(),
+        stream: Stream::Manager,
+        pid: std::process::id(),
+        uid: None,
+        unit: unit.clone(),
+        identifier: "systemd".to_string(),
+        invocation_id: String::new(),
+    };
+    crate::logger::divert(Box::new(move |priority, message| {
+        if let Some(journal) = &mut journal {
+            let _ = journal.append(&source, priority, message.as_bytes());
+        }
+        if let Some(console) = &mut console {
+            let _ = console.write_all(format!("{unit}: {message}\n").as_bytes());
+        }
+    }));
+}
+
 /// One line of a command into the journal and the console copy.
 fn log_line(
     journal: &mut Option<JournalWriter>,

@@ -128,6 +128,7 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
         }
         Err(e) => fail!("{e}"),
     };
+    super::output::divert_logger(&state_dir, &launch.unit);
     let name = match UnitName::parse(&launch.unit) {
         Ok(n) => n,
         Err(e) => fail!("{e}"),
@@ -140,6 +141,9 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
             .clone()
             .unwrap_or_else(|| unit.load_state.as_str().into());
         fail!("Unit {} is not loaded: {why}", launch.unit);
+    }
+    for diagnostic in &unit.diagnostics {
+        log::warn!("{diagnostic}");
     }
     let (config, warnings) = ServiceConfig::from_unit(&unit, &scope);
     if let Some(bad) = config.invalid.first() {

@@ -7,6 +7,7 @@
 //! - [`specifier`]: `%n`, `%i`, `%h`, … resolved against the scope.
 //! - [`env`]: `Environment=` and `EnvironmentFile=` syntax.
 
+pub mod deps;
 pub mod dropin;
 pub mod env;
 mod known_keys;

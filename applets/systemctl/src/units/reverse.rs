@@ -11,11 +11,12 @@
 //! they reach units that are not on the path) give `None`, and the caller builds the
 //! full graph.
 
-use super::{direct_dependencies, Dep};
+use super::Dep;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use unitbox_core::capsule;
+use unitbox_core::unit::deps::declared;
 use unitbox_core::unit::load::Entry;
 use unitbox_core::unit::{Unit, UnitName, UnitStore};
 
@@ -105,7 +106,7 @@ pub(super) fn edges_of(
         }
     };
     for (_, source) in &sources {
-        for (dep, name) in direct_dependencies(source, scope) {
+        for (dep, name) in declared(source, scope) {
             let Some(to) = id_of(store, &name) else {
                 continue;
             };

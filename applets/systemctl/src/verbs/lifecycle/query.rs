@@ -23,8 +23,16 @@ pub(super) fn stateful_units(ctx: &Ctx, dir: Option<&StateDir>) -> CtlResult<Vec
                     out.push(id.clone());
                 }
             }
-        } else if !out.contains(&mangled) {
-            out.push(mangled);
+        } else {
+            // An alias names the state of the unit it points to (the loader's resolution,
+            // as status and the job verbs use it).
+            let id = UnitName::parse(&mangled)
+                .ok()
+                .and_then(|n| ctx.store().resolve(&n).map(|(id, _)| id.to_string()))
+                .unwrap_or(mangled);
+            if !out.contains(&id) {
+                out.push(id);
+            }
         }
     }
     Ok(out)
