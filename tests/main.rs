@@ -3,6 +3,7 @@
 
 mod support;
 
+mod analyze;
 mod capsule;
 mod e2e_logs;
 mod init;
