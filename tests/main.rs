@@ -17,3 +17,4 @@ mod readonly;
 mod run;
 mod status;
 mod supervisor;
+mod verbs;
