@@ -3,6 +3,7 @@
 
 mod support;
 
+mod analyze;
 mod capsule;
 mod e2e_logs;
 mod init;
@@ -16,3 +17,4 @@ mod readonly;
 mod run;
 mod status;
 mod supervisor;
+mod verbs;

@@ -9,11 +9,11 @@ use unitbox_core::journal::record::{Source, Stream};
 use unitbox_core::journal::writer::{JournalWriter, DEFAULT_MAX_BYTES};
 use unitbox_core::state::boot::{current_boot_id, BootRecord};
 use unitbox_core::state::lock::AliveLock;
-use unitbox_core::state::time::{
-    format_timestamp_local, now_monotonic_us, now_realtime_us, DualTimestamp,
-};
 use unitbox_core::state::unit_state::ExecProcess;
 use unitbox_core::state::{ActiveState, ExitCode, StateDir, SubState, UnitResult, UnitState};
+use unitbox_core::time::{
+    format_timestamp_local, now_monotonic_us, now_realtime_us, DualTimestamp,
+};
 
 mod conditions;
 
@@ -175,9 +175,9 @@ fn active_running_service_with_processes_status_and_journal() {
     let out = t.systemctl(&["status", "foo"]);
     assert_eq!(out.code, 0, "{out:?}");
     let stamp = |us: u64| {
-        let local = unitbox_core::state::time::LocalTime::from_realtime_us(
+        let local = unitbox_core::time::LocalTime::from_realtime_us(
             us,
-            unitbox_core::state::tz::TimeZone::local(),
+            unitbox_core::time::TimeZone::local(),
         );
         format!(
             "{} {:02} {:02}:{:02}:{:02}",

@@ -9,6 +9,7 @@
 //! - [`install`]: the `[Install]` side: enable, disable, mask, presets, unit file states.
 //! - [`state`]: the per-scope runtime state directory, unit state files, locks, liveness;
 //!   [`journal`] is the log store the supervisors write and journalctl reads.
+//! - [`time`]: the one time model: spans, timestamps, calendar events, time zones.
 //! - [`capsule`]: `capsule@NAME.service` and `--capsule=NAME`.
 
 pub mod arch;
@@ -28,6 +29,7 @@ pub mod select;
 pub mod service;
 pub mod state;
 pub mod supervisor;
+pub mod time;
 pub mod uid_filter;
 pub mod unit;
 pub mod users;

@@ -12,6 +12,7 @@ const APPLETS: &[(&str, Applet)] = &[
     ("journalctl", unitbox_journalctl::main),
     ("systemd-notify", unitbox_systemd_notify::main),
     ("systemd-run", unitbox_systemd_run::main),
+    ("systemd-analyze", unitbox_systemd_analyze::main),
 ];
 
 fn find(name: &str) -> Option<Applet> {

@@ -188,3 +188,36 @@ fn install_sections_from_drop_ins_count() {
     // A path is not a unit name here.
     same(&t, &["is-enabled", "/opt/l.service"]);
 }
+
+#[test]
+fn template_enabled_through_its_default_instance_is_enabled() {
+    let tree = Tree::new();
+    tree.write(
+        "/etc/systemd/system/t@.service",
+        "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nDefaultInstance=x\n",
+    );
+    tree.symlink(
+        "/etc/systemd/system/t@.service",
+        "/etc/systemd/system/multi-user.target.wants/t@y.service",
+    );
+    // Another instance only: indirect.
+    differential(&tree, &["is-enabled", "t@.service"]);
+    tree.symlink(
+        "/etc/systemd/system/t@.service",
+        "/etc/systemd/system/multi-user.target.wants/t@x.service",
+    );
+    let (ours, _) = differential(&tree, &["list-unit-files", "t@*"]);
+    assert!(ours.stdout.contains("t@.service enabled"), "{ours:?}");
+    differential(&tree, &["is-enabled", "t@.service"]);
+}
+
+#[test]
+fn global_is_enabled_of_a_disabled_unit_exits_1() {
+    let tree = Tree::new();
+    tree.write(
+        "/etc/systemd/user/u.service",
+        "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=default.target\n",
+    );
+    let (ours, _) = differential(&tree, &["--global", "is-enabled", "u.service"]);
+    assert_eq!(ours.code, 1);
+}

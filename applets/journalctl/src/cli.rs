@@ -10,7 +10,7 @@ use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use unitbox_core::journal::format::LineMode;
 use unitbox_core::journal::record::parse_priority;
-use unitbox_core::state::tz::TimeZone;
+use unitbox_core::time::TimeZone;
 use unitbox_core::unit::value::parse_size;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

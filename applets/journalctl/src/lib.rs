@@ -23,8 +23,8 @@ use std::path::PathBuf;
 use unitbox_core::journal::record::Record;
 use unitbox_core::select::{select, ScopeRequest};
 use unitbox_core::state::dir::journal_dir_for;
-use unitbox_core::state::time::now_realtime_us;
-use unitbox_core::state::tz::TimeZone;
+use unitbox_core::time::now_realtime_us;
+use unitbox_core::time::TimeZone;
 
 /// Runs `journalctl` with full argv (argv[0] included) and returns the exit code.
 pub fn main(args: Vec<OsString>) -> i32 {

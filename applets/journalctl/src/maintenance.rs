@@ -10,8 +10,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use unitbox_core::journal::format::format_bytes;
 use unitbox_core::journal::record::Record;
-use unitbox_core::state::time::format_timestamp;
-use unitbox_core::state::tz::TimeZone;
+use unitbox_core::time::format_timestamp;
+use unitbox_core::time::TimeZone;
 
 struct JournalFile {
     path: PathBuf,

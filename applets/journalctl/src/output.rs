@@ -8,8 +8,8 @@ use unitbox_core::journal::format::{
     format_bytes, is_printable, local_hostname, write_line, LineMode, LineStyle,
 };
 use unitbox_core::journal::record::{Record, Stream};
-use unitbox_core::state::time::format_timestamp_us;
-use unitbox_core::state::tz::TimeZone;
+use unitbox_core::time::format_timestamp_us;
+use unitbox_core::time::TimeZone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

@@ -174,15 +174,19 @@ pub fn parse(args: Vec<OsString>) -> Result<Parsed, String> {
     for t in split_list(&m, "type") {
         if unitbox_core::unit::name::UNIT_TYPES.contains(&t.as_str()) || t == "help" {
             types.push(t);
-        } else {
+        } else if LOAD_STATES.contains(&t.as_str()) {
             states.push(t);
+        } else {
+            return Err(format!(
+                "Unknown unit type or load state '{t}'.\nUse -t help to see a list of allowed values."
+            ));
         }
     }
     states.extend(split_list(&m, "state"));
     let legend = match m.get_one::<String>("legend").map(String::as_str) {
         None => true,
         Some(v) => unitbox_core::unit::value::parse_bool(v)
-            .ok_or_else(|| format!("Failed to parse --legend= argument '{v}'"))?,
+            .ok_or_else(|| format!("Failed to parse boolean argument to --legend: {v}."))?,
     };
     if let Some(mode) = m.get_one::<String>("preset-mode") {
         if !["full", "enable-only", "disable-only"].contains(&mode.as_str()) {
@@ -231,6 +235,17 @@ pub fn parse(args: Vec<OsString>) -> Result<Parsed, String> {
     Ok(Parsed::Run(Box::new(opts)))
 }
 
+/// The load states `--type=` accepts besides unit types (252, for old scripts).
+const LOAD_STATES: &[&str] = &[
+    "stub",
+    "loaded",
+    "not-found",
+    "bad-setting",
+    "error",
+    "merged",
+    "masked",
+];
+
 /// clap's multi-line errors become getopt-style one-liners.
 fn clap_message(err: clap::Error) -> String {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
@@ -239,17 +254,18 @@ fn clap_message(err: clap::Error) -> String {
         _ => String::new(),
     };
     match err.kind() {
-        ErrorKind::UnknownArgument => format!("unrecognized option '{arg}'"),
+        ErrorKind::UnknownArgument => format!("systemctl: unrecognized option '{arg}'"),
         ErrorKind::InvalidValue | ErrorKind::NoEquals => {
-            format!("option '{arg}' requires an argument")
+            format!("systemctl: option '{arg}' requires an argument")
         }
-        _ => err
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or("invalid arguments")
-            .trim_start_matches("error: ")
-            .to_string(),
+        _ => format!(
+            "systemctl: {}",
+            err.to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ")
+        ),
     }
 }
 
@@ -280,11 +296,13 @@ mod tests {
         assert_eq!(o.args, ["foo"]);
         assert_eq!(o.properties, ["Id", "Names", "Type"]);
         assert_eq!(o.root.as_deref(), Some("/x"));
-        let o = run(&["list-units", "-t", "service,failed"]);
+        // Load states are accepted in --type (252); active states are not.
+        let o = run(&["list-units", "-t", "service,masked"]);
         assert_eq!(
             (o.types.as_slice(), o.states.as_slice()),
-            (&["service".to_string()][..], &["failed".to_string()][..])
+            (&["service".to_string()][..], &["masked".to_string()][..])
         );
+        assert!(parse(vec!["systemctl".into(), "-t".into(), "failed".into()]).is_err());
     }
 
     #[test]
@@ -293,6 +311,6 @@ mod tests {
             Err(e) => e,
             Ok(_) => panic!("accepted --bogus"),
         };
-        assert_eq!(err, "unrecognized option '--bogus'");
+        assert_eq!(err, "systemctl: unrecognized option '--bogus'");
     }
 }

@@ -25,7 +25,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Ok(cli::Parsed::Run(opts)) => verbs::init::select_init_verb(*opts),
         Ok(cli::Parsed::Exit(code)) => return code,
         Err(message) => {
-            eprintln!("systemctl: {message}");
+            eprintln!("{message}");
             return ExitStatus::FAILURE.code();
         }
     };

@@ -37,7 +37,7 @@ fn run(opts: &Options) -> Result<i32, String> {
         // "Not booted" is an answer, not an error: exit 1 without a message.
         return Ok(if booted::booted_by_unitbox() { 0 } else { 1 });
     }
-    let message = opts.message(unitbox_core::state::time::now_monotonic_us());
+    let message = opts.message(unitbox_core::time::now_monotonic_us());
     if message.is_empty() {
         return Ok(0);
     }

@@ -41,7 +41,7 @@ pub fn exit_status(state: &UnitState) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unitbox_core::state::time::DualTimestamp;
+    use unitbox_core::time::DualTimestamp;
 
     #[test]
     fn summary_and_status_follow_systemd_run() {

@@ -177,7 +177,7 @@ mod tests {
         s.set_state(
             ActiveState::Failed,
             crate::state::SubState::Failed,
-            crate::state::time::DualTimestamp::now(),
+            crate::time::DualTimestamp::now(),
         );
         s.exec_main_status = 4;
         s.write(&dir.unit_paths("a.service").state).unwrap();

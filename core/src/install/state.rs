@@ -162,6 +162,18 @@ fn find_symlinks(
     if !match_name && dir.dependency_link_templates.contains(&info.name) {
         return (true, false);
     }
+    // A template enabled through its DefaultInstance= is enabled itself (252).
+    if match_name {
+        let default_instance = info.default_instance.as_deref().and_then(|default| {
+            UnitName::parse(&info.name)
+                .ok()
+                .filter(UnitName::is_template)
+                .and_then(|t| t.with_instance(default).ok())
+        });
+        if default_instance.is_some_and(|i| dir.dependency_links.contains(i.as_str())) {
+            return (true, false);
+        }
+    }
     let mut same_name = false;
     if let Some(links) = dir.links_by_target.get(&info.name) {
         for link in links {

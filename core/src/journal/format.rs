@@ -3,8 +3,8 @@
 //! unit.
 
 use super::record::Record;
-use crate::state::time::{format_timestamp, LocalTime, USEC_PER_SEC};
-use crate::state::tz::TimeZone;
+use crate::time::TimeZone;
+use crate::time::{format_timestamp, LocalTime, USEC_PER_SEC};
 use std::io::{self, Write};
 
 /// Every `-o` mode systemd knows (its `output_mode_table`), the one-line ones and the rest.

@@ -10,8 +10,8 @@
 //! readers open the pair consistently (see [`super::reader`]).
 
 use crate::journal::record::{encode_into, Source};
-use crate::state::time::{now_monotonic_us, now_realtime_us};
 use crate::state::StateDir;
+use crate::time::{now_monotonic_us, now_realtime_us};
 use crate::{Error, Result};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};

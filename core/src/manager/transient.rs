@@ -343,7 +343,7 @@ mod tests {
         state.set_state(
             ActiveState::Failed,
             SubState::Failed,
-            crate::state::time::DualTimestamp::now(),
+            crate::time::DualTimestamp::now(),
         );
         state.write(&paths.state).unwrap();
         collect(&scope, &dir, &name);
@@ -351,7 +351,7 @@ mod tests {
         state.set_state(
             ActiveState::Inactive,
             SubState::Dead,
-            crate::state::time::DualTimestamp::now(),
+            crate::time::DualTimestamp::now(),
         );
         state.write(&paths.state).unwrap();
         let held = reference(&scope, &name).unwrap();

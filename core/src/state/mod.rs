@@ -1,15 +1,20 @@
 //! Runtime state of a scope: where it lives ([`dir`]), what a unit's state file holds
 //! ([`unit_state`]), the operation and liveness locks ([`lock`]), recognising leftovers of a
-//! previous boot ([`boot`]), and printing times as systemctl does ([`time`], [`tz`]).
+//! previous boot ([`boot`]). Times live in [`crate::time`].
 
 pub mod boot;
 pub mod dir;
 pub mod escape;
 pub mod lock;
-pub mod time;
-pub mod tz;
 pub mod unit_state;
 pub mod words;
 
 pub use dir::{SocketAddress, StateDir, UnitPaths};
 pub use unit_state::{ActiveState, ExitCode, SubState, UnitResult, UnitState};
+
+/// Transitional paths for branches written before the time model moved to [`crate::time`]
+/// (2026-12-02). New code names `crate::time`; remove these once no branch uses them.
+#[doc(hidden)]
+pub use crate::time;
+#[doc(hidden)]
+pub use crate::time as tz;

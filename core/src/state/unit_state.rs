@@ -11,8 +11,8 @@
 use crate::state::boot::current_boot_id;
 use crate::state::dir::write_atomic;
 use crate::state::escape::{escape_str, unescape};
-use crate::state::time::DualTimestamp;
 pub use crate::state::words::{ActiveState, ExitCode, SubState, UnitResult};
+use crate::time::DualTimestamp;
 use crate::Result;
 use std::fmt::Write as _;
 use std::path::Path;

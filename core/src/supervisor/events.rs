@@ -259,7 +259,7 @@ impl Supervisor {
             }
         }
         self.state.exec_main_pid = pid as u32;
-        self.state.exec_main_start = crate::state::time::DualTimestamp::now();
+        self.state.exec_main_start = crate::time::DualTimestamp::now();
         self.state.exec_main_code = crate::state::ExitCode::NotExited;
         self.state.exec_main_status = 0;
         self.save();

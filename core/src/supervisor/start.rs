@@ -10,8 +10,8 @@ use crate::exec::spawn::ExitStatus;
 use crate::manager::condition::{evaluate, ConditionContext, Verdict};
 use crate::manager::executor::record_condition_outcome;
 use crate::service::types::ServiceType;
-use crate::state::time::{now_monotonic_us, DualTimestamp};
 use crate::state::{ActiveState, SubState, UnitResult};
+use crate::time::{now_monotonic_us, DualTimestamp};
 use std::time::Instant;
 
 /// How an activation ended.
@@ -29,7 +29,7 @@ fn new_invocation_id() -> String {
         .is_ok();
     if !ok {
         // No /dev/urandom in a bare root: time and pid are unique enough for an id.
-        let seed = crate::state::time::now_realtime_us() ^ ((std::process::id() as u64) << 40);
+        let seed = crate::time::now_realtime_us() ^ ((std::process::id() as u64) << 40);
         bytes[..8].copy_from_slice(&seed.to_le_bytes());
         bytes[8..].copy_from_slice(&now_monotonic_us().to_le_bytes());
     }

@@ -4,7 +4,7 @@
 use nix::errno::Errno;
 
 /// `USEC_INFINITY`: how systemd represents `infinity` in time settings.
-pub const USEC_INFINITY: u64 = u64::MAX;
+pub const USEC_INFINITY: u64 = crate::time::USEC_INFINITY;
 
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {
@@ -14,154 +14,21 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-const TIME_UNITS: &[(&str, u64)] = &[
-    ("seconds", 1_000_000),
-    ("second", 1_000_000),
-    ("sec", 1_000_000),
-    ("s", 1_000_000),
-    ("minutes", 60_000_000),
-    ("minute", 60_000_000),
-    ("min", 60_000_000),
-    ("months", 2_629_800_000_000),
-    ("month", 2_629_800_000_000),
-    ("M", 2_629_800_000_000),
-    ("msec", 1_000),
-    ("ms", 1_000),
-    ("m", 60_000_000),
-    ("hours", 3_600_000_000),
-    ("hour", 3_600_000_000),
-    ("hr", 3_600_000_000),
-    ("h", 3_600_000_000),
-    ("days", 86_400_000_000),
-    ("day", 86_400_000_000),
-    ("d", 86_400_000_000),
-    ("weeks", 604_800_000_000),
-    ("week", 604_800_000_000),
-    ("w", 604_800_000_000),
-    ("years", 31_557_600_000_000),
-    ("year", 31_557_600_000_000),
-    ("y", 31_557_600_000_000),
-    ("usec", 1),
-    ("us", 1),
-    ("µs", 1),
-    ("nsec", 0),
-    ("ns", 0),
-];
-
-/// Parses a time span (`90`, `1min 30s`, `2h30m`, `0.5s`, `infinity`) into microseconds.
-/// `default_unit` is what a bare number means (seconds for most settings).
+/// A time span setting (`90`, `1min 30s`, `2h30m`, `0.5s`, `infinity`) in microseconds;
+/// `default_unit` is what a bare number means (seconds for most settings). The rules are
+/// the one time model's ([`crate::time::parse_time`]).
 pub fn parse_timespan(s: &str, default_unit: u64) -> Option<u64> {
-    let s = s.trim();
-    if s == "infinity" {
-        return Some(USEC_INFINITY);
-    }
-    if s.is_empty() {
-        return None;
-    }
-    let mut total: u64 = 0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        rest = rest.trim_start();
-        if rest.is_empty() {
-            break;
-        }
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return None;
-        }
-        let number = &rest[..num_len];
-        rest = rest[num_len..].trim_start();
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let multiplier = if unit.is_empty() {
-            default_unit
-        } else {
-            TIME_UNITS.iter().find(|(name, _)| *name == unit)?.1
-        };
-        let (int, frac) = number.split_once('.').unwrap_or((number, ""));
-        if int.is_empty() && frac.is_empty() {
-            return None;
-        }
-        let int: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-        let mut value = int.checked_mul(multiplier)?;
-        if !frac.is_empty() {
-            let digits = frac.len().min(9) as u32;
-            let frac: u64 = frac[..digits as usize].parse().ok()?;
-            value = value.checked_add(frac * multiplier / 10u64.pow(digits))?;
-        }
-        total = total.checked_add(value)?;
-    }
-    Some(total)
+    crate::time::parse_time(s, default_unit).ok()
 }
 
-/// Formats microseconds as systemd's `format_timespan()` with 1µs accuracy (`show`'s
-/// `…USec` properties): `1min 30s`, `1.500000s`, `infinity`, `0`.
+/// systemd's `format_timespan()` with 1µs accuracy (`show`'s `…USec` properties).
 pub fn format_timespan(usec: u64) -> String {
-    format_timespan_accuracy(usec, 1)
+    crate::time::format_timespan(usec, 1)
 }
 
-/// systemd's `format_timespan(t, accuracy)`: `1min 30s`, `2.500ms`, `infinity`, `0`. Below
-/// a minute a remainder is written as a decimal fraction of the unit, cut to `accuracy`
-/// (status's `Duration:` uses 1ms); parts smaller than `accuracy` are left out.
+/// systemd's `format_timespan(t, accuracy)` (status's `Duration:` uses 1ms).
 pub fn format_timespan_accuracy(usec: u64, accuracy: u64) -> String {
-    const UNITS: &[(&str, u64)] = &[
-        ("y", 31_557_600_000_000),
-        ("month", 2_629_800_000_000),
-        ("w", 604_800_000_000),
-        ("d", 86_400_000_000),
-        ("h", 3_600_000_000),
-        ("min", 60_000_000),
-        ("s", 1_000_000),
-        ("ms", 1_000),
-        ("us", 1),
-    ];
-    if usec == USEC_INFINITY {
-        return "infinity".into();
-    }
-    if usec == 0 {
-        return "0".into();
-    }
-    let digits = |mut n: u64| {
-        let mut d = 0i32;
-        while n > 1 {
-            n /= 10;
-            d += 1;
-        }
-        d
-    };
-    let mut parts: Vec<String> = Vec::new();
-    let mut t = usec;
-    for &(suffix, size) in UNITS {
-        if t == 0 || (t < accuracy && !parts.is_empty()) {
-            break;
-        }
-        if t < size {
-            continue;
-        }
-        let (whole, mut fraction) = (t / size, t % size);
-        if t < 60_000_000 && fraction > 0 {
-            let mut width = digits(size);
-            let mut a = accuracy;
-            while a > 1 {
-                fraction /= 10;
-                width -= 1;
-                a /= 10;
-            }
-            if width > 0 {
-                let w = width as usize;
-                parts.push(format!("{whole}.{fraction:0w$}{suffix}"));
-                break;
-            }
-        }
-        parts.push(format!("{whole}{suffix}"));
-        t %= size;
-    }
-    parts.join(" ")
+    crate::time::format_timespan(usec, accuracy)
 }
 
 /// `parse_size(s, 1024)`: `1G`, `1.5T`, `1G 512M` (summed, largest unit first), `B` for bytes.

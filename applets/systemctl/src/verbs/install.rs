@@ -95,7 +95,7 @@ fn finish(ctx: &Ctx, log: &ChangeLog, verb: &str, r: i32) -> CtlResult {
 /// whether any redirected `is-enabled` was enabled.
 fn redirect_sysv(ctx: &Ctx, verb: &str, names: Vec<String>) -> CtlResult<(Vec<String>, bool)> {
     if ctx.scope.kind != ScopeKind::System {
-        return Ok((names, true));
+        return Ok((names, false));
     }
     let root = &ctx.scope.root;
     let index = Index::new(&ctx.scope);

@@ -1,6 +1,7 @@
 //! One module per family of verbs; `dispatch` maps a verb name to its function.
 
 pub mod cat;
+pub mod container;
 pub mod deps;
 pub mod init;
 pub mod install;
@@ -63,10 +64,52 @@ const VERBS: &[(&str, usize, Verb)] = &[
     ("is-system-running", 0, init::is_system_running),
 ];
 
+/// The rest of 252's verbs: what they answer in a container, or one line refusing them.
+/// Looked up after [`VERBS`], so a verb implemented there takes over its row here.
+const CONTAINER_VERBS: &[(&str, usize, Verb)] = &[
+    ("suspend", 0, container::sleep),
+    ("hibernate", 0, container::sleep),
+    ("hybrid-sleep", 0, container::sleep),
+    ("suspend-then-hibernate", 0, container::sleep),
+    ("kexec", 0, container::kexec),
+    ("switch-root", 1, container::switch_root),
+    ("mount-image", 2, container::mount_image),
+    ("bind", 2, container::bind),
+    ("list-automounts", 0, container::list_automounts),
+    ("service-log-level", 1, container::service_log),
+    ("service-log-target", 1, container::service_log),
+    ("log-level", 0, container::log_level),
+    ("log-target", 0, container::log_target),
+    ("service-watchdogs", 0, container::service_watchdogs),
+    ("list-jobs", 0, container::list_jobs),
+    ("cancel", 0, container::cancel),
+    ("list-machines", 0, container::not_supported),
+    ("list-sockets", 0, container::not_supported),
+    ("list-timers", 0, container::not_supported),
+    ("isolate", 1, container::not_supported),
+    ("rescue", 0, container::not_supported),
+    ("emergency", 0, container::not_supported),
+    ("daemon-reexec", 0, container::not_supported),
+    ("freeze", 1, container::not_supported),
+    ("thaw", 1, container::not_supported),
+    ("edit", 1, container::not_supported),
+    ("revert", 1, container::not_supported),
+    ("add-wants", 2, container::not_supported),
+    ("add-requires", 2, container::not_supported),
+    ("set-property", 2, container::not_supported),
+    ("set-environment", 1, container::not_supported),
+    ("unset-environment", 1, container::not_supported),
+    ("import-environment", 0, container::not_supported),
+];
+
 pub fn dispatch(ctx: &Ctx) -> CtlResult {
     let verb = ctx.opts.verb.as_deref().unwrap_or("list-units");
-    let Some((_, min_args, run)) = VERBS.iter().find(|(name, _, _)| *name == verb) else {
-        return Err(CtlError::failure(format!("Unknown command verb '{verb}'.")));
+    let Some((_, min_args, run)) = VERBS
+        .iter()
+        .chain(CONTAINER_VERBS)
+        .find(|(name, _, _)| *name == verb)
+    else {
+        return Err(CtlError::failure(format!("Unknown command verb {verb}.")));
     };
     if ctx.opts.args.len() < *min_args {
         return Err(CtlError::failure("Too few arguments."));

@@ -23,11 +23,9 @@ use unitbox_core::journal::format::{
     format_line, local_hostname, LineMode, LineStyle, OUTPUT_MODE_NAMES,
 };
 use unitbox_core::service::ServiceConfig;
-use unitbox_core::state::time::{
-    format_timestamp_local, format_timestamp_relative, now_realtime_us,
-};
-use unitbox_core::state::tz::TimeZone;
 use unitbox_core::state::{ActiveState, StateDir};
+use unitbox_core::time::TimeZone;
+use unitbox_core::time::{format_timestamp_local, format_timestamp_relative, now_realtime_us};
 use unitbox_core::unit::value::USEC_INFINITY;
 use unitbox_core::unit::{LoadState, Unit, UnitName};
 
@@ -341,7 +339,7 @@ fn boot_realtime() -> Option<u64> {
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     let hz = u64::try_from(hz).ok().filter(|&h| h > 0)?;
     let since_boot = ticks * 1_000_000 / hz;
-    let uptime_now = unitbox_core::state::time::now_monotonic_us();
+    let uptime_now = unitbox_core::time::now_monotonic_us();
     // CLOCK_MONOTONIC runs from the kernel's boot, as /proc/PID/stat's start times do.
     let age = uptime_now.checked_sub(since_boot)?;
     now_realtime_us().checked_sub(age)

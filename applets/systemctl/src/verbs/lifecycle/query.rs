@@ -79,7 +79,18 @@ pub fn is_failed(ctx: &Ctx) -> CtlResult {
 /// `reset-failed [UNIT…]`: without units, every failed unit.
 pub fn reset_failed(ctx: &Ctx) -> CtlResult {
     let Some(dir) = StateDir::existing(&ctx.scope)? else {
-        return Ok(ExitStatus::SUCCESS);
+        // Nothing ran yet, so nothing failed; but a unit that is not loaded is still an
+        // error, as in 252.
+        let mut status = ExitStatus::SUCCESS;
+        for unit in stateful_units(ctx, None)? {
+            let loaded = UnitName::parse(&unit)
+                .is_ok_and(|n| ctx.store().load(&n).load_state != LoadState::NotFound);
+            if !loaded {
+                eprintln!("Failed to reset failed state of unit {unit}: Unit {unit} not loaded.");
+                status = ExitStatus::FAILURE;
+            }
+        }
+        return Ok(status);
     };
     let names = if ctx.opts.args.is_empty() {
         dir.units_with_state()

@@ -1,7 +1,7 @@
 //! Value formats of `systemctl show`: shell quoting of list items, timestamps, and byte
 //! sizes of the cgroup settings.
 
-use unitbox_core::state::time::format_timestamp_local;
+use unitbox_core::time::format_timestamp_local;
 use unitbox_core::unit::value::{self, USEC_INFINITY};
 
 /// systemd's `shell_maybe_quote()` with `"…"`: items with whitespace, control characters

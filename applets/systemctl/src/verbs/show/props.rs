@@ -59,7 +59,7 @@ impl Props {
         &mut self,
         name: &'static str,
         monotonic_name: &'static str,
-        ts: unitbox_core::state::time::DualTimestamp,
+        ts: unitbox_core::time::DualTimestamp,
     ) {
         self.text(name, super::format::timestamp(ts.realtime));
         self.text(monotonic_name, ts.monotonic.to_string());

@@ -7,9 +7,9 @@
 use unitbox_core::manager::runtime::runtime_state;
 use unitbox_core::scope::Scope;
 use unitbox_core::service::config::EXEC_SETTINGS;
-use unitbox_core::state::time::DualTimestamp;
 use unitbox_core::state::unit_state::ExecProcess;
 use unitbox_core::state::{ExitCode, StateDir, UnitState};
+use unitbox_core::time::DualTimestamp;
 use unitbox_core::unit::Unit;
 
 /// The last run of one `Exec*=` command line.

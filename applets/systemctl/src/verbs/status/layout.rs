@@ -8,9 +8,9 @@
 
 use crate::verbs::show::runtime::RuntimeState;
 use unitbox_core::exec::exit_status::{format_exit_status, signal_name};
-use unitbox_core::state::time::{format_timestamp_local, format_timestamp_relative};
 use unitbox_core::state::unit_state::ExecProcess;
 use unitbox_core::state::ExitCode;
+use unitbox_core::time::{format_timestamp_local, format_timestamp_relative};
 use unitbox_core::unit::value::{format_timespan_accuracy, USEC_INFINITY};
 
 /// Everything the block is printed from.
@@ -382,7 +382,7 @@ fn render_dropins(dropins: &[String], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unitbox_core::state::time::DualTimestamp;
+    use unitbox_core::time::DualTimestamp;
 
     #[test]
     fn dropins_group_by_directory() {

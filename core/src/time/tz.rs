@@ -3,7 +3,7 @@
 //! which modern "slim" TZif files need for every date after their last transition. No
 //! leap-second handling (systemd prints civil time as well).
 
-use crate::state::time::days_from_civil;
+use super::civil::{civil_from_days, days_from_civil, is_leap};
 use once_cell::sync::OnceCell;
 use std::path::Path;
 
@@ -52,7 +52,8 @@ pub struct TimeZone {
     footer: Option<PosixTz>,
 }
 
-const ZONEINFO: &str = "/usr/share/zoneinfo";
+/// Where the zoneinfo database lives.
+pub const ZONEINFO: &str = "/usr/share/zoneinfo";
 
 impl TimeZone {
     pub fn utc() -> Self {
@@ -148,6 +149,80 @@ impl TimeZone {
             Some(t) => (t.offset, &t.abbrev),
             None => (0, "UTC"),
         }
+    }
+}
+
+/// A zone's name for standard or daylight time and its offset, as glibc's `tzname[]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneName {
+    pub abbrev: String,
+    /// Seconds east of UTC.
+    pub offset: i32,
+}
+
+impl TimeZone {
+    /// glibc's `tzname[0]`/`tzname[1]` after `tzset()`: the most recent standard and
+    /// daylight types of the transition table (a rule-only zone: its rule's names); without
+    /// daylight time both are the standard one.
+    pub fn standard_and_daylight(&self) -> (ZoneName, ZoneName) {
+        let name = |t: &LocalType| ZoneName {
+            abbrev: t.abbrev.clone(),
+            offset: t.offset,
+        };
+        if self.transitions.is_empty() {
+            if let Some(footer) = &self.footer {
+                let std = name(&footer.std);
+                let dst = footer
+                    .dst
+                    .as_ref()
+                    .map(|d| name(&d.dst))
+                    .unwrap_or(std.clone());
+                return (std, dst);
+            }
+        }
+        let mut found: [Option<&LocalType>; 2] = [None, None];
+        for &i in self.transition_types.iter().rev() {
+            let Some(t) = self.types.get(i as usize) else {
+                continue;
+            };
+            let slot = &mut found[usize::from(t.is_dst)];
+            if slot.is_none() {
+                *slot = Some(t);
+                if found.iter().all(Option::is_some) {
+                    break;
+                }
+            }
+        }
+        let std = found[0]
+            .or(self.types.first())
+            .map(name)
+            .unwrap_or(ZoneName {
+                abbrev: "UTC".into(),
+                offset: 0,
+            });
+        let dst = found[1].map(name).unwrap_or(std.clone());
+        (std, dst)
+    }
+
+    /// glibc's `timezone == 0 && daylight == 0`: what systemd calls "in UTC".
+    pub fn is_utc(&self) -> bool {
+        let (std, dst) = self.standard_and_daylight();
+        std.offset == 0 && dst.offset == 0
+    }
+
+    /// Local seconds since the epoch → UTC seconds, like glibc's `mktime()` with
+    /// `tm_isdst = -1`: in an overlap the later (standard) reading, in a DST gap the offset
+    /// from before the change (02:30 on a spring-forward night is 03:30 summer time).
+    pub fn local_to_utc(&self, local: i64) -> i64 {
+        let first = self.offset_at(local - self.offset_at(local).0 as i64).0;
+        let utc = local - first as i64;
+        if self.offset_at(utc).0 == first {
+            return utc;
+        }
+        // A gap: neither offset reads back. Take the one in effect before it.
+        let second = self.offset_at(utc).0;
+        let earlier = (local - first as i64).min(local - second as i64);
+        local - self.offset_at(earlier).0 as i64
     }
 }
 
@@ -415,10 +490,6 @@ impl Cursor<'_> {
     }
 }
 
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
 impl RuleDay {
     /// Days since the epoch of this rule's day in `year`.
     fn day_in(self, year: i64) -> i64 {
@@ -462,9 +533,7 @@ impl PosixTz {
         else {
             return &self.std;
         };
-        let year =
-            crate::state::time::civil_from_days((unix + self.std.offset as i64).div_euclid(86_400))
-                .0;
+        let year = civil_from_days((unix + self.std.offset as i64).div_euclid(86_400)).0;
         // Changes happen at local time: the start in standard time, the end in DST.
         let start = start_day.day_in(year) * 86_400 + *start_time as i64 - self.std.offset as i64;
         let end = end_day.day_in(year) * 86_400 + *end_time as i64 - dst.offset as i64;
@@ -485,7 +554,7 @@ impl PosixTz {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::time::{format_timestamp, USEC_PER_SEC};
+    use crate::time::{format_timestamp, USEC_PER_SEC};
 
     const SAT_2026_11_21_201130: u64 = 1_795_291_890 * USEC_PER_SEC;
     const WED_2026_07_01_160000: u64 = 1_782_921_600 * USEC_PER_SEC;

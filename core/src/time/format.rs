@@ -1,61 +1,11 @@
-//! Clocks and the way systemctl prints times: `Sat 2026-11-21 20:11:30 UTC` in the local time
-//! zone, and relative times (`5min ago`) with the exact rules of systemd's
-//! `format_timestamp_relative()`. The time zone comes from `$TZ` or `/etc/localtime` through
-//! [`crate::state::tz`]; a scratch image without zoneinfo prints UTC.
+//! The way systemd prints times: `Sat 2026-11-21 20:11:30 UTC` in the local time zone, and
+//! relative times (`5min ago`) with the exact rules of systemd's `format_timestamp_relative()`.
+//! The time zone comes from `$TZ` or `/etc/localtime` through [`super::tz`]; a scratch image
+//! without zoneinfo prints UTC.
 
-use crate::state::tz::TimeZone;
-
-pub const USEC_PER_SEC: u64 = 1_000_000;
-pub const USEC_PER_MINUTE: u64 = 60 * USEC_PER_SEC;
-pub const USEC_PER_HOUR: u64 = 60 * USEC_PER_MINUTE;
-pub const USEC_PER_DAY: u64 = 24 * USEC_PER_HOUR;
-pub const USEC_PER_WEEK: u64 = 7 * USEC_PER_DAY;
-/// systemd's month and year are averages (30.44 and 365.25 days).
-pub const USEC_PER_MONTH: u64 = 2_629_800 * USEC_PER_SEC;
-pub const USEC_PER_YEAR: u64 = 31_557_600 * USEC_PER_SEC;
-
-fn clock_us(clock: libc::clockid_t) -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: ts is a valid, writable timespec; clock_gettime only writes it.
-    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
-    if rc != 0 || ts.tv_sec < 0 {
-        return 0;
-    }
-    ts.tv_sec as u64 * USEC_PER_SEC + ts.tv_nsec as u64 / 1000
-}
-
-/// µs since the epoch (CLOCK_REALTIME).
-pub fn now_realtime_us() -> u64 {
-    clock_us(libc::CLOCK_REALTIME)
-}
-
-/// µs since boot (CLOCK_MONOTONIC), the clock of `…TimestampMonotonic` properties.
-pub fn now_monotonic_us() -> u64 {
-    clock_us(libc::CLOCK_MONOTONIC)
-}
-
-/// A point in time on both clocks, as systemd records its unit timestamps. Zero means unset.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DualTimestamp {
-    pub realtime: u64,
-    pub monotonic: u64,
-}
-
-impl DualTimestamp {
-    pub fn now() -> Self {
-        DualTimestamp {
-            realtime: now_realtime_us(),
-            monotonic: now_monotonic_us(),
-        }
-    }
-
-    pub fn is_set(&self) -> bool {
-        self.realtime != 0 || self.monotonic != 0
-    }
-}
+use super::civil::{civil_from_days, weekday_of_days};
+use super::clock::*;
+use super::tz::TimeZone;
 
 /// A broken-down local time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,8 +46,7 @@ impl LocalTime {
             hour: in_day / 3600,
             minute: in_day / 60 % 60,
             second: in_day % 60,
-            // 1970-01-01 was a Thursday.
-            weekday: (days + 4).rem_euclid(7) as u32,
+            weekday: weekday_of_days(days),
             microsecond: (us % USEC_PER_SEC) as u32,
             utc_offset,
             zone: zone.to_string(),
@@ -119,32 +68,6 @@ impl LocalTime {
             self.year, self.month, self.day, self.hour, self.minute, self.second
         )
     }
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's
-/// `civil_from_days`).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// (year, month, day) → days since 1970-01-01.
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = month as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// `Sat 2026-11-21 20:11:30 UTC`: systemctl's format of `…Timestamp` properties and of the
@@ -279,15 +202,6 @@ mod tests {
     }
 
     #[test]
-    fn civil_conversions_agree() {
-        for days in [-800_000i64, -1, 0, 1, 19_000, 20_513, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
-        assert_eq!(civil_from_days(20_413), (2025, 11, 21));
-    }
-
-    #[test]
     fn relative_times_follow_systemd_thresholds() {
         let now = SAT_2026_11_21_201130;
         let ago = |d: u64| format_timestamp_relative(now - d, now);
@@ -308,14 +222,5 @@ mod tests {
             format_timestamp_relative(now + 90 * USEC_PER_SEC, now),
             "1min 30s left"
         );
-    }
-
-    #[test]
-    fn clocks_move_forward() {
-        let a = DualTimestamp::now();
-        let b = DualTimestamp::now();
-        assert!(a.is_set());
-        assert!(b.monotonic >= a.monotonic);
-        assert!(a.realtime > 1_600_000_000 * USEC_PER_SEC);
     }
 }
