@@ -160,3 +160,26 @@ fn limits_above_the_hard_limit_are_lowered_to_it_without_cap_sys_resource() {
         "{journal:?}"
     );
 }
+
+/// A scratch image has no /etc/passwd: `User=root`/`Group=root` and `User=nobody` still
+/// resolve, as systemd synthesizes them.
+#[test]
+fn root_and_nobody_resolve_without_a_user_database() {
+    let lab = Lab::new();
+    assert!(!lab.tree.host("/etc/passwd").exists());
+    for (unit, user, group, expected) in [
+        ("asroot.service", "root", "root", "0:0"),
+        ("asnobody.service", "nobody", "nogroup", "65534:65534"),
+    ] {
+        lab.unit(
+            unit,
+            &format!(
+                "[Service]\nType=oneshot\nUser={user}\nGroup={group}\nExecStart=/bin/sh -c 'echo $(id -u):$(id -g) > {}'\n",
+                lab.out(unit).display()
+            ),
+        );
+        let r = lab.ctl(&["start", unit]);
+        assert_eq!(r.code, 0, "{unit}: {r:?}");
+        assert_eq!(lab.read_out(unit).trim(), expected, "{unit}");
+    }
+}
