@@ -188,13 +188,7 @@ impl StateDir {
         let stale = !matches!(dir.recorded_boot(), Some(b) if b.matches(current));
         if stale {
             for sub in [UNITS, SHORT_SOCKETS] {
-                let path = dir.host.join(sub);
-                match fs::remove_dir_all(&path) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                        return Err(Error::io(path, e))
-                    }
-                    _ => {}
-                }
+                discard(&dir.host, sub)?;
             }
             write_atomic(&dir.host.join(BOOT_FILE), current.to_text().as_bytes())?;
         }
@@ -344,6 +338,35 @@ fn check_dir(path: &Path, meta: &fs::Metadata, mode: u32, owner: u32) -> Result<
             path.display(),
             meta.mode() & 0o7777
         )));
+    }
+    Ok(())
+}
+
+/// Removes `host/sub` of a previous boot. The directory is renamed aside first, so the new
+/// boot's `sub` starts empty at once even while a late writer of the old boot (a supervisor
+/// still finishing) adds a file, which would make a plain recursive removal fail with
+/// ENOTEMPTY; what such a writer leaves in the renamed copy is removed on a second pass.
+fn discard(host: &Path, sub: &str) -> Result<()> {
+    let path = host.join(sub);
+    let aside = host.join(format!(".{sub}.previous-boot.{}", std::process::id()));
+    match fs::rename(&path, &aside) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(path, e)),
+    }
+    let mut last = Ok(());
+    for _ in 0..3 {
+        last = fs::remove_dir_all(&aside);
+        match &last {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => continue,
+            _ => return Ok(()),
+        }
+    }
+    if let Err(e) = last {
+        log::warn!(
+            "{}: could not remove the previous boot's state: {e}",
+            aside.display()
+        );
     }
     Ok(())
 }
