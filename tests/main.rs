@@ -17,4 +17,5 @@ mod readonly;
 mod run;
 mod status;
 mod supervisor;
+mod timers;
 mod verbs;

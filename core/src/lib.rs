@@ -10,6 +10,7 @@
 //! - [`state`]: the per-scope runtime state directory, unit state files, locks, liveness;
 //!   [`journal`] is the log store the supervisors write and journalctl reads.
 //! - [`time`]: the one time model: spans, timestamps, calendar events, time zones.
+//! - [`timer`]: `.timer` units: configuration, next elapse, the timer's supervisor.
 //! - [`capsule`]: `capsule@NAME.service` and `--capsule=NAME`.
 
 pub mod arch;
@@ -30,6 +31,7 @@ pub mod service;
 pub mod state;
 pub mod supervisor;
 pub mod time;
+pub mod timer;
 pub mod uid_filter;
 pub mod unit;
 pub mod users;

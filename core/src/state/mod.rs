@@ -11,10 +11,3 @@ pub mod words;
 
 pub use dir::{SocketAddress, StateDir, UnitPaths};
 pub use unit_state::{ActiveState, ExitCode, SubState, UnitResult, UnitState};
-
-/// Transitional paths for branches written before the time model moved to [`crate::time`]
-/// (2026-12-02). New code names `crate::time`; remove these once no branch uses them.
-#[doc(hidden)]
-pub use crate::time;
-#[doc(hidden)]
-pub use crate::time as tz;

@@ -42,6 +42,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
         return 2;
     };
     let report = launch.report_fd.and_then(take_report_fd);
+    if launch.unit.ends_with(".timer") {
+        return crate::timer::supervise::main(&launch, report);
+    }
     match setup(&launch, report) {
         Ok(Setup::Ready(supervisor)) => run_guarded(*supervisor),
         Ok(Setup::AlreadyRunning) => 0,

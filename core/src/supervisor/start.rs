@@ -22,7 +22,7 @@ pub enum Activation {
     Ended,
 }
 
-fn new_invocation_id() -> String {
+pub(crate) fn new_invocation_id() -> String {
     let mut bytes = [0u8; 16];
     let ok = std::fs::File::open("/dev/urandom")
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))

@@ -181,7 +181,32 @@ pub fn declared(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> {
         out.push((dep, target.clone()));
     }
     if let Some(target) = triggered_unit(unit) {
-        out.push((Dep::Triggers, specifiers(unit, scope, &target)));
+        let target = specifiers(unit, scope, &target);
+        if unit.id.unit_type() == "timer" {
+            out.push((Dep::Before, target.clone()));
+        }
+        out.push((Dep::Triggers, target));
+    }
+    if unit.id.unit_type() == "timer" && unit.is_loaded() {
+        out.extend(timer_default_dependencies(unit, scope));
+    }
+    out
+}
+
+/// `timer_add_default_dependencies()` of 252: `Before=timers.target`, and for calendar
+/// timers of the system `After=time-set.target time-sync.target`.
+fn timer_default_dependencies(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> {
+    let default = unit
+        .settings
+        .get_bool("Unit", "DefaultDependencies")
+        .unwrap_or(true);
+    if !default {
+        return Vec::new();
+    }
+    let mut out = vec![(Dep::Before, "timers.target".to_string())];
+    if scope.is_system() && !unit.settings.get_list("Timer", "OnCalendar").is_empty() {
+        out.push((Dep::After, "time-set.target".to_string()));
+        out.push((Dep::After, "time-sync.target".to_string()));
     }
     out
 }
@@ -197,6 +222,7 @@ fn triggered_unit(unit: &Unit) -> Option<String> {
         "timer" => Some(
             unit.settings
                 .get("Timer", "Unit")
+                .filter(|u| crate::unit::UnitName::parse(u).is_ok())
                 .map(str::to_string)
                 .unwrap_or_else(|| same_name("service")),
         ),

@@ -127,6 +127,10 @@ fn command_count(settings: &Settings, key: &str) -> usize {
 
 /// Unit-level checks after all files are read: sets `BadSetting` with systemd's message.
 pub fn validate(unit: &mut Unit) {
+    if unit.id.unit_type() == "timer" {
+        crate::timer::config::verify(unit);
+        return;
+    }
     if unit.id.unit_type() != "service" {
         return;
     }
