@@ -193,6 +193,10 @@ pub fn declared(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> {
     out
 }
 
+/// The targets every timer may name without saying so (its default dependencies).
+pub const TIMER_DEFAULT_TARGETS: [&str; 3] =
+    ["timers.target", "time-set.target", "time-sync.target"];
+
 /// `timer_add_default_dependencies()` of 252: `Before=timers.target`, and for calendar
 /// timers of the system `After=time-set.target time-sync.target`.
 fn timer_default_dependencies(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> {
@@ -203,10 +207,11 @@ fn timer_default_dependencies(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> 
     if !default {
         return Vec::new();
     }
-    let mut out = vec![(Dep::Before, "timers.target".to_string())];
+    let [timers, time_set, time_sync] = TIMER_DEFAULT_TARGETS;
+    let mut out = vec![(Dep::Before, timers.to_string())];
     if scope.is_system() && !unit.settings.get_list("Timer", "OnCalendar").is_empty() {
-        out.push((Dep::After, "time-set.target".to_string()));
-        out.push((Dep::After, "time-sync.target".to_string()));
+        out.push((Dep::After, time_set.to_string()));
+        out.push((Dep::After, time_sync.to_string()));
     }
     out
 }
