@@ -30,6 +30,7 @@ pub mod select;
 pub mod service;
 pub mod state;
 pub mod supervisor;
+pub mod sys;
 pub mod time;
 pub mod timer;
 pub mod uid_filter;
