@@ -162,10 +162,15 @@ fn bad_commands_and_options_fail_as_systemd_run() {
         (unknown.code, unknown.stderr.as_str()),
         (1, "Unknown assignment: Frobnicate=1\n")
     );
-    let timer = systemd_run(&lab, &["--on-active=5", "true"]);
+    let timer = systemd_run(&lab, &["--on-active=5", "--pipe", "true"]);
     assert_eq!(
         (timer.code, timer.stderr.as_str()),
-        (1, "Timer options are not supported by unitbox yet.\n")
+        (1, "--pty/--pipe is not compatible in timer or --scope mode.\n")
+    );
+    let lonely = systemd_run(&lab, &["--timer-property=AccuracySec=1s", "true"]);
+    assert_eq!(
+        lonely.stderr,
+        "--timer-property= has no effect without any other timer options.\n"
     );
     let nothing = systemd_run(&lab, &[]);
     assert_eq!(

@@ -2,6 +2,7 @@
 //! [`container`]), in root mode and in user mode.
 
 mod container;
+mod timers;
 
 use container::{wait_for, Container, Rootfs};
 use std::time::Duration;

@@ -3,3 +3,4 @@
 //! within a few seconds).
 
 mod firing;
+mod views;

@@ -44,8 +44,10 @@ pub struct Options {
     pub send_sighup: bool,
     pub shell: bool,
     pub expand_environment: Option<bool>,
-    /// The first timer option seen: refused, timers are not implemented.
-    pub timer_option: Option<String>,
+    /// The `[Timer]` settings of `--on-*=` (`OnActiveSec=5`, …), in order.
+    pub timer_settings: Vec<String>,
+    /// `--timer-property=`.
+    pub timer_properties: Vec<String>,
     /// `--scope`, `-H`, `-M`, `--path-property=`, `--socket-property=`: refused.
     pub unsupported: Option<String>,
     pub command: Vec<OsString>,
@@ -256,9 +258,20 @@ fn apply(o: &mut Options, name: &str, value: Option<String>) -> Result<Option<i3
         // Accepted: slices are cgroup placement, which unitbox does not do.
         "slice" | "slice-inherit" | "no-ask-password" => {}
         "on-active" | "on-boot" | "on-startup" | "on-unit-active" | "on-unit-inactive"
-        | "on-calendar" | "on-clock-change" | "on-timezone-change" | "timer-property" => {
-            o.timer_option.get_or_insert_with(|| format!("--{name}"));
+        | "on-calendar" => {
+            let key = match name {
+                "on-active" => "OnActiveSec",
+                "on-boot" => "OnBootSec",
+                "on-startup" => "OnStartupSec",
+                "on-unit-active" => "OnUnitActiveSec",
+                "on-unit-inactive" => "OnUnitInactiveSec",
+                _ => "OnCalendar",
+            };
+            o.timer_settings.push(format!("{key}={v}"));
         }
+        "on-clock-change" => o.timer_settings.push("OnClockChange=yes".into()),
+        "on-timezone-change" => o.timer_settings.push("OnTimezoneChange=yes".into()),
+        "timer-property" => o.timer_properties.push(v),
         other => {
             o.unsupported.get_or_insert_with(|| format!("--{other}"));
         }
@@ -316,10 +329,19 @@ mod tests {
         assert_eq!(run(&["-P", "true"]).stdio, Stdio::Pipe);
         assert_eq!(run(&["-t", "true"]).stdio, Stdio::Pty);
         assert_eq!(run(&["-t", "-P", "true"]).stdio, Stdio::Auto);
+        let timed = run(&[
+            "--on-active=5",
+            "--on-calendar",
+            "daily",
+            "--on-clock-change",
+            "--timer-property=AccuracySec=1s",
+            "true",
+        ]);
         assert_eq!(
-            run(&["--on-active=5", "true"]).timer_option.as_deref(),
-            Some("--on-active")
+            timed.timer_settings,
+            ["OnActiveSec=5", "OnCalendar=daily", "OnClockChange=yes"]
         );
+        assert_eq!(timed.timer_properties, ["AccuracySec=1s"]);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod cli;
 mod pty;
+mod timer;
 mod unit_text;
 mod wait;
 
@@ -55,9 +56,7 @@ fn check(o: &mut Options) -> Result<(), String> {
     if let Some(option) = &o.unsupported {
         return Err(format!("{option} is not supported by unitbox."));
     }
-    if o.timer_option.is_some() {
-        return Err("Timer options are not supported by unitbox yet.".into());
-    }
+    let timer = !o.timer_settings.is_empty();
     if o.shell {
         if !o.command.is_empty() {
             return Err("If --shell is used, no command line is expected.".into());
@@ -72,8 +71,17 @@ fn check(o: &mut Options) -> Result<(), String> {
         o.collect = true;
         o.service_type = Some("exec".into());
     }
-    if o.command.is_empty() {
+    if o.command.is_empty() && (o.unit.is_none() || !timer) {
         return Err("Command line to execute required.".into());
+    }
+    if o.stdio != Stdio::None && timer {
+        return Err("--pty/--pipe is not compatible in timer or --scope mode.".into());
+    }
+    if !o.timer_properties.is_empty() && !timer {
+        return Err("--timer-property= has no effect without any other timer options.".into());
+    }
+    if o.wait && timer {
+        return Err("--wait may not be combined with path, socket or timer operations.".into());
     }
     if o.wait && o.no_block {
         return Err("--wait may not be combined with --no-block.".into());
@@ -84,7 +92,7 @@ fn check(o: &mut Options) -> Result<(), String> {
     Ok(())
 }
 
-fn scope_of(o: &Options) -> Result<Scope, String> {
+pub(crate) fn scope_of(o: &Options) -> Result<Scope, String> {
     let request = ScopeRequest {
         system: o.system,
         user: o.user,
@@ -109,7 +117,7 @@ fn unit_name(requested: &str) -> Result<UnitName, String> {
 }
 
 /// The unit file the options describe.
-fn describe(o: &Options, stdio: Stdio, pty: Option<&pty::Pty>) -> Result<TransientService, String> {
+pub(crate) fn describe(o: &Options, stdio: Stdio, pty: Option<&pty::Pty>) -> Result<TransientService, String> {
     let mut command = o.command.clone();
     command[0] = resolve_executable(&command[0])?.into_os_string();
     let mut service = TransientService {
@@ -204,6 +212,9 @@ fn effective_stdio(o: &Options) -> Stdio {
 fn run(mut o: Options) -> Result<i32, String> {
     check(&mut o)?;
     let scope = scope_of(&o)?;
+    if !o.timer_settings.is_empty() {
+        return timer::run_timer(&o, &scope);
+    }
     let requested = o.unit.as_deref().map(unit_name).transpose()?;
     let stdio = effective_stdio(&o);
     let terminal = match stdio {

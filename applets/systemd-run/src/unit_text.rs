@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use unitbox_core::unit::validate::is_known_key;
 
 /// The header systemd writes into every transient unit file.
-const HEADER: &str =
+pub(crate) const HEADER: &str =
     "# This is a transient unit file, created programmatically via the systemd API. Do not edit.\n";
 
 /// What goes into the file, already validated.
@@ -112,7 +112,7 @@ pub fn quote_word(word: &OsStr) -> String {
     out
 }
 
-fn escape_specifiers(s: &str) -> String {
+pub(crate) fn escape_specifiers(s: &str) -> String {
     s.replace('%', "%%")
 }
 

@@ -16,6 +16,8 @@ use std::io::Write;
 
 /// The target booted when `default.target` does not resolve (systemd's fallback).
 pub const FALLBACK_TARGET: &str = "multi-user.target";
+/// Started with the default boot: the timers enabled with `WantedBy=timers.target`.
+pub const TIMERS_TARGET: &str = "timers.target";
 
 /// Forks a child that runs `job` and exits with its result; the child gets the signal
 /// mask the init started with. Returns the child's pid.
@@ -70,6 +72,10 @@ pub fn boot_units(store: &UnitStore, requested: &[String]) -> Vec<String> {
     } else {
         requested.to_vec()
     };
+    if requested.is_empty() {
+        // basic.target's Wants=timers.target, which a scratch image has no file for.
+        targets.insert(0, TIMERS_TARGET.to_string());
+    }
     targets.dedup();
     let mut out = Vec::new();
     for target in targets {
@@ -114,6 +120,7 @@ pub fn boot(scope: &Scope, requested: &[String]) -> i32 {
             return 1;
         }
     };
+    crate::timer::booted::mark_booted(scope);
     let names = boot_units(&store, requested);
     println!("unitbox: booting {}", names.join(" "));
     let mut ok = true;

@@ -182,6 +182,18 @@ pub fn reference(scope: &Scope, name: &str) -> crate::Result<Reference> {
     Ok(Reference { _file: file })
 }
 
+/// A transient service whose transient timer (`systemd-run --on-*`) still exists stays
+/// loaded, as the timer's `Triggers=` keeps it in systemd; the timer collects it last.
+fn kept_by_transient_timer(scope: &Scope, name: &str) -> bool {
+    let (Some(dir), Some(stem)) = (transient_dir(scope), name.strip_suffix(".service")) else {
+        return false;
+    };
+    scope
+        .root
+        .host_path(&dir.join(format!("{stem}.timer")))
+        .is_file()
+}
+
 /// Whether a unit in this state with this `CollectMode=` may be collected.
 pub fn collectable(state: &UnitState, collect_mode: Option<&str>) -> bool {
     match state.active_state {
@@ -194,7 +206,7 @@ pub fn collectable(state: &UnitState, collect_mode: Option<&str>) -> bool {
 /// The supervisor's last act: if `unit` is transient and at rest as `CollectMode=`
 /// allows, its file and state file go (unless a client holds a [`Reference`]).
 pub fn collect_at_rest(scope: &Scope, unit: &Unit, state: &UnitState, state_path: &Path) {
-    if !is_transient(scope, unit) {
+    if !is_transient(scope, unit) || kept_by_transient_timer(scope, unit.id.as_str()) {
         return;
     }
     if !collectable(state, unit.settings.get("Unit", "CollectMode")) {
@@ -216,7 +228,7 @@ pub fn collect(scope: &Scope, state_dir: &StateDir, name: &str) {
         return;
     };
     let fragment = dir.join(parsed.as_str());
-    if !scope.root.host_path(&fragment).is_file() {
+    if !scope.root.host_path(&fragment).is_file() || kept_by_transient_timer(scope, name) {
         return;
     }
     if crate::manager::runtime::supervisor_alive(state_dir, name) {

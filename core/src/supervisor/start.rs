@@ -426,6 +426,13 @@ impl Supervisor {
                 }
             }
             self.stop_sequence(true);
+            if self.config.service_type == ServiceType::Oneshot
+                && self.state.result == UnitResult::Success
+            {
+                // A oneshot's start job ends with the unit done (systemd's job message).
+                let text = format!("Finished {}.", self.display_description());
+                self.log(INFO, &text);
+            }
             return Activation::Ended;
         }
         let text = format!("Started {}.", self.display_description());

@@ -8,7 +8,9 @@
 //!   `list-timers`, and the `Persistent=` stamps.
 //! - [`supervise`]: the timer's own supervisor process, which sleeps until the elapse and
 //!   starts the unit through the transaction machinery.
+//! - [`booted`]: `/run/systemd/system`, which tells cron fallbacks that timers run.
 
+pub mod booted;
 pub mod config;
 pub mod record;
 pub mod schedule;

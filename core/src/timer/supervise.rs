@@ -292,7 +292,7 @@ impl TimerSupervisor {
         }
         if self.phase != Phase::Dead && !self.at_rest {
             self.enter_dead(UnitResult::Success);
-            let text = format!("Stopped {}.", self.unit.display_description(&self.scope));
+            let text = format!("Stopped {}.", self.status_name());
             self.output.manager(INFO, &text);
         }
         self.finish();
@@ -329,10 +329,20 @@ impl TimerSupervisor {
         self.phase = Phase::Waiting;
         self.enter_waiting(false);
         if self.phase != Phase::Dead {
-            let text = format!("Started {}.", self.unit.display_description(&self.scope));
+            let text = format!("Started {}.", self.status_name());
             self.output.manager(INFO, &text);
         }
         send(&mut self.report, &StartOutcome::Started);
+    }
+
+    /// How 252's job messages name the unit: `tick.timer - Tick`, or just the name.
+    fn status_name(&self) -> String {
+        let description = self.unit.display_description(&self.scope);
+        if description == self.name {
+            description
+        } else {
+            format!("{} - {description}", self.name)
+        }
     }
 
     fn save(&mut self) {
@@ -721,6 +731,14 @@ impl TimerSupervisor {
     fn finish(&mut self) {
         self.state.supervisor_pid = 0;
         self.save();
+        // A transient timer (systemd-run --on-*) at rest goes, and then its service.
+        crate::manager::transient::collect_at_rest(
+            &self.scope,
+            &self.unit,
+            &self.state,
+            &self.paths.state,
+        );
+        crate::manager::transient::collect(&self.scope, &self.dir, &self.config.unit);
         for id in std::mem::take(&mut self.stop_waiters) {
             self.control.answer(id, &Reply::Ok);
         }

@@ -11,6 +11,7 @@ pub mod list;
 pub mod misc;
 pub mod show;
 pub mod status;
+pub mod timers;
 
 use crate::context::Ctx;
 use crate::exit::{CtlError, CtlResult};
@@ -89,7 +90,7 @@ const CONTAINER_VERBS: &[(&str, usize, Verb)] = &[
     ("cancel", 0, container::cancel),
     ("list-machines", 0, container::not_supported),
     ("list-sockets", 0, container::not_supported),
-    ("list-timers", 0, container::not_supported),
+    ("list-timers", 0, timers::list_timers),
     ("isolate", 1, container::not_supported),
     ("rescue", 0, container::not_supported),
     ("emergency", 0, container::not_supported),

@@ -255,6 +255,8 @@ fn status_info(view: &UnitView) -> StatusInfo {
             .map(|p| p.display().to_string())
             .collect(),
         runtime_max: config.as_ref().map_or(USEC_INFINITY, |c| c.runtime_max),
+        timer_trigger: (unit.id.unit_type() == "timer" && unit.is_loaded())
+            .then(|| crate::verbs::timers::trigger_line(scope, unit)),
         triggered_by: related(Dep::TriggeredBy),
         triggers: related(Dep::Triggers),
         processes,

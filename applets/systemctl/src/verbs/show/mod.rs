@@ -14,7 +14,7 @@ mod context;
 pub mod exec;
 pub mod format;
 mod manager;
-mod props;
+pub mod props;
 pub mod runtime;
 mod service;
 pub mod unit;
@@ -85,6 +85,9 @@ fn unit_props(view: &UnitView) -> Props {
     let mut props = Props::default();
     if view.unit.id.unit_type() == "service" {
         view.service_props(&mut props);
+    }
+    if view.unit.id.unit_type() == "timer" && view.is_loaded() {
+        crate::verbs::timers::timer_props(view, &mut props);
     }
     view.unit_props(&mut props);
     props

@@ -30,6 +30,8 @@ pub struct StatusInfo {
     pub runtime: RuntimeState,
     /// `RuntimeMaxUSec=` of services; [`USEC_INFINITY`] otherwise.
     pub runtime_max: u64,
+    /// The `    Trigger:` line of a timer.
+    pub timer_trigger: Option<String>,
     /// (bullet, unit) for `TriggeredBy:` and `Triggers:`.
     pub triggered_by: Vec<(&'static str, String)>,
     pub triggers: Vec<(&'static str, String)>,
@@ -232,6 +234,9 @@ pub fn render(info: &StatusInfo, now: u64, colors: Colors, out: &mut String) {
         out.push('\n');
     }
 
+    if let Some(line) = &info.timer_trigger {
+        out.push_str(line);
+    }
     for (i, (glyph, unit)) in info.triggered_by.iter().enumerate() {
         let label = if i == 0 {
             "TriggeredBy:"
@@ -417,6 +422,7 @@ mod tests {
             dropins: Vec::new(),
             runtime: rt,
             runtime_max: USEC_INFINITY,
+            timer_trigger: None,
             triggered_by: vec![("●", "c.socket".into())],
             triggers: Vec::new(),
             processes: Vec::new(),
