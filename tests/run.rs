@@ -165,7 +165,10 @@ fn bad_commands_and_options_fail_as_systemd_run() {
     let timer = systemd_run(&lab, &["--on-active=5", "--pipe", "true"]);
     assert_eq!(
         (timer.code, timer.stderr.as_str()),
-        (1, "--pty/--pipe is not compatible in timer or --scope mode.\n")
+        (
+            1,
+            "--pty/--pipe is not compatible in timer or --scope mode.\n"
+        )
     );
     let lonely = systemd_run(&lab, &["--timer-property=AccuracySec=1s", "true"]);
     assert_eq!(

@@ -58,5 +58,9 @@ fn enabled_timers_run_under_pid1_and_the_booted_marker_exists() {
         logrotate.contains(" 00:00:00 UTC ") && logrotate.contains(" left "),
         "{logrotate}"
     );
-    assert!(list.stdout.contains("\n2 timers listed.\n"), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("\n2 timers listed.\n"),
+        "{}",
+        list.stdout
+    );
 }

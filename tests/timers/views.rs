@@ -19,12 +19,17 @@ fn three_timers(lab: &Lab) {
     for name in ["later", "done", "idle"] {
         oneshot(lab, name);
     }
-    lab.unit("later.timer", "[Unit]\nDescription=Later\n[Timer]\nOnActiveSec=1h\n");
+    lab.unit(
+        "later.timer",
+        "[Unit]\nDescription=Later\n[Timer]\nOnActiveSec=1h\n",
+    );
     lab.unit("done.timer", "[Timer]\nOnActiveSec=50ms\nAccuracySec=1ms\n");
     lab.unit("idle.timer", "[Timer]\nOnCalendar=daily\n");
     lab.ctl(&["start", "later.timer", "done.timer"]).ok();
     assert!(
-        eventually(Duration::from_secs(3), || lab.prop("done.timer", "SubState") == "elapsed"),
+        eventually(Duration::from_secs(3), || lab
+            .prop("done.timer", "SubState")
+            == "elapsed"),
         "{:?}",
         lab.state("done.timer")
     );
@@ -38,22 +43,45 @@ fn list_timers_has_252s_columns_order_and_footer() {
     out.ok();
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert!(
-        lines[0].starts_with("NEXT ") && lines[0].contains(" LEFT ") && lines[0].contains(" UNIT ") && lines[0].ends_with(" ACTIVATES"),
+        lines[0].starts_with("NEXT ")
+            && lines[0].contains(" LEFT ")
+            && lines[0].contains(" UNIT ")
+            && lines[0].ends_with(" ACTIVATES"),
         "{}",
         out.stdout
     );
     // Sorted by the next elapse; one that waits for nothing comes last, with dashes.
-    assert!(lines[1].contains("left") && lines[1].contains("later.timer later.service"), "{}", out.stdout);
-    assert!(lines[1].contains(" 59min left ") || lines[1].contains(" 1h left "), "{}", out.stdout);
+    assert!(
+        lines[1].contains("left") && lines[1].contains("later.timer later.service"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines[1].contains(" 59min left ") || lines[1].contains(" 1h left "),
+        "{}",
+        out.stdout
+    );
     assert!(lines[2].starts_with("-    "), "{}", out.stdout);
-    assert!(lines[2].contains(" ago ") && lines[2].ends_with("done.timer  done.service"), "{}", out.stdout);
+    assert!(
+        lines[2].contains(" ago ") && lines[2].ends_with("done.timer  done.service"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(
         &lines[3..],
-        ["", "2 timers listed.", "Pass --all to see loaded but inactive timers, too."]
+        [
+            "",
+            "2 timers listed.",
+            "Pass --all to see loaded but inactive timers, too."
+        ]
     );
     let all = lab.ctl(&["list-timers", "--all"]);
     assert!(all.stdout.contains("idle.timer"), "{}", all.stdout);
-    assert!(all.stdout.ends_with("\n3 timers listed.\n"), "{}", all.stdout);
+    assert!(
+        all.stdout.ends_with("\n3 timers listed.\n"),
+        "{}",
+        all.stdout
+    );
     let json = lab.ctl(&["list-timers", "--all", "-o", "json", "idle*"]);
     assert_eq!(
         json.stdout,
@@ -71,7 +99,10 @@ fn status_and_show_of_a_timer_as_252_prints_them() {
     let status = lab.ctl(&["status", "later.timer"]);
     let text = &status.stdout;
     assert!(text.starts_with("● later.timer - Later\n"), "{text}");
-    assert!(text.contains("\n     Active: active (waiting) since "), "{text}");
+    assert!(
+        text.contains("\n     Active: active (waiting) since "),
+        "{text}"
+    );
     let trigger = text
         .lines()
         .find(|l| l.starts_with("    Trigger: "))
@@ -81,7 +112,10 @@ fn status_and_show_of_a_timer_as_252_prints_them() {
     let done = lab.ctl(&["status", "done.timer"]).stdout;
     assert!(done.contains("\n    Trigger: n/a\n"), "{done}");
     let service = lab.ctl(&["status", "done.service"]).stdout;
-    assert!(service.contains("\nTriggeredBy: ● done.timer\n"), "{service}");
+    assert!(
+        service.contains("\nTriggeredBy: ● done.timer\n"),
+        "{service}"
+    );
 
     let show = lab.ctl(&["show", "later.timer"]).stdout;
     for line in [
@@ -97,8 +131,18 @@ fn status_and_show_of_a_timer_as_252_prints_them() {
     ] {
         assert!(show.contains(line), "{line:?} missing:\n{show}");
     }
-    assert!(show.contains("TimersMonotonic={ OnActiveUSec=1h ; next_elapse="), "{show}");
-    let p = lab.ctl(&["show", "-p", "TimersCalendar", "-p", "NextElapseUSecMonotonic", "idle.timer"]);
+    assert!(
+        show.contains("TimersMonotonic={ OnActiveUSec=1h ; next_elapse="),
+        "{show}"
+    );
+    let p = lab.ctl(&[
+        "show",
+        "-p",
+        "TimersCalendar",
+        "-p",
+        "NextElapseUSecMonotonic",
+        "idle.timer",
+    ]);
     assert_eq!(
         p.stdout,
         "TimersCalendar={ OnCalendar=*-*-* 00:00:00 ; next_elapse=(null) }\nNextElapseUSecMonotonic=infinity\n"
@@ -112,7 +156,11 @@ fn systemd_run_makes_a_transient_timer_that_starts_its_service() {
     let run = run_cmd(
         Command::new(applet("systemd-run"))
             .arg(format!("--root={}", lab.tree.path().display()))
-            .args(["--unit=later-job", "--on-active=150ms", "--timer-property=AccuracySec=1ms"])
+            .args([
+                "--unit=later-job",
+                "--on-active=150ms",
+                "--timer-property=AccuracySec=1ms",
+            ])
             .args(["/bin/touch", marker.to_str().unwrap()]),
     );
     assert_eq!(run.code, 0, "{run:?}");
@@ -122,12 +170,21 @@ fn systemd_run_makes_a_transient_timer_that_starts_its_service() {
     );
     let timer_file = lab.tree.host("/run/systemd/transient/later-job.timer");
     let text = std::fs::read_to_string(&timer_file).unwrap();
-    assert!(text.ends_with("[Timer]\nOnActiveSec=150ms\nAccuracySec=1ms\nRemainAfterElapse=no\n"), "{text}");
-    assert!(eventually(Duration::from_secs(3), || marker.exists()), "never ran");
+    assert!(
+        text.ends_with("[Timer]\nOnActiveSec=150ms\nAccuracySec=1ms\nRemainAfterElapse=no\n"),
+        "{text}"
+    );
+    assert!(
+        eventually(Duration::from_secs(3), || marker.exists()),
+        "never ran"
+    );
     // RemainAfterElapse=no: the timer goes, and with it both transient files.
     assert!(
         eventually(Duration::from_secs(3), || !timer_file.exists()
-            && !lab.tree.host("/run/systemd/transient/later-job.service").exists()),
+            && !lab
+                .tree
+                .host("/run/systemd/transient/later-job.service")
+                .exists()),
         "transient units were not collected"
     );
     let refused = run_cmd(

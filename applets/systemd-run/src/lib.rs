@@ -117,7 +117,11 @@ fn unit_name(requested: &str) -> Result<UnitName, String> {
 }
 
 /// The unit file the options describe.
-pub(crate) fn describe(o: &Options, stdio: Stdio, pty: Option<&pty::Pty>) -> Result<TransientService, String> {
+pub(crate) fn describe(
+    o: &Options,
+    stdio: Stdio,
+    pty: Option<&pty::Pty>,
+) -> Result<TransientService, String> {
     let mut command = o.command.clone();
     command[0] = resolve_executable(&command[0])?.into_os_string();
     let mut service = TransientService {

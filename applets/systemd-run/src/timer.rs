@@ -36,9 +36,8 @@ fn check_setting(setting: &str) -> Result<(), String> {
     };
     match key {
         "OnCalendar" => {
-            let spec = parse_calendar(value, TimeZone::local()).map_err(|e| {
-                format!("Failed to parse calendar event specification: {e}")
-            })?;
+            let spec = parse_calendar(value, TimeZone::local())
+                .map_err(|e| format!("Failed to parse calendar event specification: {e}"))?;
             if let Ok(None) = spec.next_elapse(now_realtime_us(), TimeZone::local()) {
                 eprintln!("Specified calendar expression is in the past, proceeding anyway.");
             }
@@ -143,7 +142,8 @@ pub fn run_timer(o: &Options, scope: &Scope) -> Result<i32, String> {
     let results = Executor::new(&store, dir.clone(), o.no_block).start(&tx);
     let result = results.get(&timer).cloned().unwrap_or(JobResult::Done);
     if !result.is_success() {
-        let (text, _) = unitbox_systemctl::job_failure("start", &timer, &result, !scope.is_system());
+        let (text, _) =
+            unitbox_systemctl::job_failure("start", &timer, &result, !scope.is_system());
         return Err(text);
     }
     if !o.quiet {

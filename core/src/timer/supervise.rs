@@ -635,9 +635,8 @@ impl TimerSupervisor {
                 revents: 0,
             })
             .collect();
-        // SAFETY: `polled` is a valid array of pollfd for the duration of the call.
-        let n = unsafe { libc::poll(polled.as_mut_ptr(), polled.len() as libc::nfds_t, -1) };
-        if n <= 0 {
+        let n = crate::sys::poll(&mut polled, -1).unwrap_or(0);
+        if n == 0 {
             return;
         }
         let ready: Vec<RawFd> = polled

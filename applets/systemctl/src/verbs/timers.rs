@@ -101,7 +101,10 @@ pub fn timer_props(view: &UnitView, p: &mut Props) {
     p.lines("TimersCalendar", calendar);
     p.yes_no("OnClockChange", config.on_clock_change);
     p.yes_no("OnTimezoneChange", config.on_timezone_change);
-    p.text("NextElapseUSecRealtime", timestamp(record.next_elapse_realtime));
+    p.text(
+        "NextElapseUSecRealtime",
+        timestamp(record.next_elapse_realtime),
+    );
     p.text(
         "NextElapseUSecMonotonic",
         if record.next_elapse_monotonic == 0 {
@@ -233,12 +236,16 @@ fn render(ctx: &Ctx, rows: &[Row], now: u64) -> String {
             row.next.map_or_else(dash, format_timestamp_local),
             row.next
                 .map_or_else(dash, |n| format_timestamp_relative(n, now)),
-            (row.last > 0)
-                .then(|| format_timestamp_local(row.last))
-                .unwrap_or_else(dash),
-            (row.last > 0)
-                .then(|| format_timestamp_relative(row.last, now))
-                .unwrap_or_else(dash),
+            if row.last > 0 {
+                format_timestamp_local(row.last)
+            } else {
+                dash()
+            },
+            if row.last > 0 {
+                format_timestamp_relative(row.last, now)
+            } else {
+                dash()
+            },
             row.id.clone(),
             row.activates.join(","),
         ]);
