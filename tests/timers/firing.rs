@@ -108,11 +108,15 @@ fn calendar_events_fire_on_time_with_a_fine_accuracy() {
         "{:?}",
         runs(&lab, "cal")
     );
+    // When the timer fired (not when the service's shell got to run, which a loaded
+    // machine delays): right after the full second.
+    let trigger: u64 = lab.prop("cal.timer", "LastTriggerUSec").parse().unwrap();
     lab.ctl(&["stop", "cal.timer"]).ok();
+    let late = trigger % 1_000_000;
+    assert!(late < 200_000, "fired {late} µs after the full second");
     for t in runs(&lab, "cal") {
-        // The service's `date` runs a little after the elapse: a new process or two.
-        let late = t - t.floor();
-        assert!(late < 0.25, "ran {late:.3}s after the full second");
+        let after = t - t.floor();
+        assert!(after < 0.9, "the service ran {after:.3}s after the second");
     }
 }
 
