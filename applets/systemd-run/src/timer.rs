@@ -142,8 +142,12 @@ pub fn run_timer(o: &Options, scope: &Scope) -> Result<i32, String> {
     let results = Executor::new(&store, dir.clone(), o.no_block).start(&tx);
     let result = results.get(&timer).cloned().unwrap_or(JobResult::Done);
     if !result.is_success() {
-        let (text, _) =
-            unitbox_systemctl::job_failure("start", &timer, &result, !scope.is_system());
+        let text = unitbox_core::manager::job_text::job_failure(
+            "start",
+            &timer,
+            &result,
+            !scope.is_system(),
+        );
         return Err(text);
     }
     if !o.quiet {
