@@ -3,7 +3,9 @@
 //! ([`reader`]). [`record`] is the line format; [`format`] prints records as journalctl's
 //! one-line output modes.
 
+pub mod cursor;
 pub mod format;
 pub mod reader;
 pub mod record;
+pub mod sequence;
 pub mod writer;

@@ -2,14 +2,16 @@
 //! way journald's stdout stream does, [`JournalWriter`] appends them as records and keeps
 //! the file bounded.
 //!
-//! Each record is one `write(2)` on an `O_APPEND` descriptor, so readers never see a
-//! half-written line interleaved with another. Rotation keeps exactly one old file: when the
+//! Each record is one `write(2)` on an `O_APPEND` descriptor, numbered and stamped under
+//! the directory's writer lock ([`super::sequence`]), so readers never see a half-written
+//! line and several writers of one file (a supervisor, journald) keep one order. Rotation keeps exactly one old file: when the
 //! live file would grow past `max_bytes` it becomes `NAME.journal.1` (replacing the previous
 //! one) and a new live file starts, so a unit never holds more than 2 × `max_bytes`. The
 //! live path exists at every instant of a rotation (hard link, then two renames), which lets
 //! readers open the pair consistently (see [`super::reader`]).
 
 use crate::journal::record::{encode_into, Source};
+use crate::journal::sequence::Sequencer;
 use crate::state::StateDir;
 use crate::time::{now_monotonic_us, now_realtime_us};
 use crate::{Error, Result};
@@ -43,6 +45,10 @@ pub struct JournalWriter {
     max_bytes: u64,
     buf: Vec<u8>,
     dropped: u64,
+    /// `None` when the directory's `.seqnum` cannot be opened (records are numbered 0).
+    sequencer: Option<Sequencer>,
+    /// The rotation generation this writer's descriptor is known to be current for.
+    generation: u64,
 }
 
 fn open_append(path: &Path) -> Result<File> {
@@ -66,7 +72,19 @@ impl JournalWriter {
             return Err(Error::InvalidUnitName(unit.to_string()));
         }
         let (live, rotated) = journal_paths(dir, unit);
-        let file = open_append(&live)?;
+        let mut sequencer = Sequencer::open(dir).ok();
+        // Opened under the lock, so that no rotation by another writer comes in between.
+        let generation;
+        let file = match sequencer.as_mut().map(Sequencer::next) {
+            Some(Ok(ticket)) => {
+                generation = ticket.generation;
+                open_append(&live)?
+            }
+            _ => {
+                generation = 0;
+                open_append(&live)?
+            }
+        };
         let size = file.metadata().map_err(|e| Error::io(&live, e))?.size();
         Ok(JournalWriter {
             live,
@@ -76,6 +94,8 @@ impl JournalWriter {
             max_bytes,
             buf: Vec::with_capacity(4096),
             dropped: 0,
+            sequencer,
+            generation,
         })
     }
 
@@ -90,13 +110,18 @@ impl JournalWriter {
 
     /// Appends a message stamped with the current time.
     pub fn append(&mut self, source: &Source, priority: u8, message: &[u8]) -> Result<()> {
-        self.append_at(
-            now_realtime_us(),
-            now_monotonic_us(),
-            source,
-            priority,
-            message,
-        )
+        self.append_record(None, source, priority, &[], message)
+    }
+
+    /// Appends a message with extra fields, stamped with the current time.
+    pub fn append_fields(
+        &mut self,
+        source: &Source,
+        priority: u8,
+        fields: &[(String, Vec<u8>)],
+        message: &[u8],
+    ) -> Result<()> {
+        self.append_record(None, source, priority, fields, message)
     }
 
     pub fn append_at(
@@ -107,13 +132,55 @@ impl JournalWriter {
         priority: u8,
         message: &[u8],
     ) -> Result<()> {
+        self.append_record(Some((realtime, monotonic)), source, priority, &[], message)
+    }
+
+    /// Numbers, stamps (now, unless `at` says when) and appends one record.
+    pub fn append_record(
+        &mut self,
+        at: Option<(u64, u64)>,
+        source: &Source,
+        priority: u8,
+        fields: &[(String, Vec<u8>)],
+        message: &[u8],
+    ) -> Result<()> {
+        let JournalWriter {
+            sequencer,
+            generation,
+            ..
+        } = self;
+        let mut ticket = match sequencer.as_mut().map(Sequencer::next) {
+            Some(Ok(ticket)) => Some(ticket),
+            _ => None,
+        };
+        let seq = ticket.as_ref().map_or(0, |t| t.seq);
+        if let Some(t) = &ticket {
+            if t.generation != *generation {
+                let current = t.generation;
+                // Another writer rotated some file: is ours still the live one?
+                let live_inode = std::fs::metadata(&self.live).ok().map(|m| m.ino());
+                let ours = self.file.metadata().ok().map(|m| m.ino());
+                if live_inode != ours {
+                    self.file = open_append(&self.live)?;
+                }
+                self.generation = current;
+            }
+        }
+        self.size = self
+            .file
+            .metadata()
+            .map(|m| m.size())
+            .unwrap_or(self.size);
+        let (realtime, monotonic) = at.unwrap_or_else(|| (now_realtime_us(), now_monotonic_us()));
         self.buf.clear();
         encode_into(
             &mut self.buf,
+            seq,
             realtime,
             monotonic,
             priority,
             source,
+            fields,
             message,
         );
         let len = self.buf.len() as u64;
@@ -122,7 +189,12 @@ impl JournalWriter {
             return Ok(());
         }
         if self.size + len > self.max_bytes {
-            self.rotate()?;
+            self.file = rotate(&self.live, &self.rotated)?;
+            self.size = 0;
+            if let Some(t) = &mut ticket {
+                t.rotated()?;
+                self.generation = t.generation;
+            }
         }
         // One write(2) per record. A short write (disk full) would leave a partial line: cut
         // it off again so the file stays a sequence of whole records.
@@ -145,21 +217,21 @@ impl JournalWriter {
         }
     }
 
-    fn rotate(&mut self) -> Result<()> {
-        let dir = self.live.parent().unwrap_or(Path::new("."));
-        let name = self.live.file_name().unwrap_or_default().to_string_lossy();
-        let tmp_old = dir.join(format!(".{name}.1.tmp"));
-        let tmp_new = dir.join(format!(".{name}.new.tmp"));
-        let _ = std::fs::remove_file(&tmp_old);
-        let _ = std::fs::remove_file(&tmp_new);
-        std::fs::hard_link(&self.live, &tmp_old).map_err(|e| Error::io(&tmp_old, e))?;
-        std::fs::rename(&tmp_old, &self.rotated).map_err(|e| Error::io(&self.rotated, e))?;
-        let file = open_append(&tmp_new)?;
-        std::fs::rename(&tmp_new, &self.live).map_err(|e| Error::io(&self.live, e))?;
-        self.file = file;
-        self.size = 0;
-        Ok(())
-    }
+}
+
+/// Makes the live file the rotated one and starts a new live file; returns it.
+fn rotate(live: &Path, rotated: &Path) -> Result<File> {
+    let dir = live.parent().unwrap_or(Path::new("."));
+    let name = live.file_name().unwrap_or_default().to_string_lossy();
+    let tmp_old = dir.join(format!(".{name}.1.tmp"));
+    let tmp_new = dir.join(format!(".{name}.new.tmp"));
+    let _ = std::fs::remove_file(&tmp_old);
+    let _ = std::fs::remove_file(&tmp_new);
+    std::fs::hard_link(live, &tmp_old).map_err(|e| Error::io(&tmp_old, e))?;
+    std::fs::rename(&tmp_old, rotated).map_err(|e| Error::io(rotated, e))?;
+    let file = open_append(&tmp_new)?;
+    std::fs::rename(&tmp_new, live).map_err(|e| Error::io(live, e))?;
+    Ok(file)
 }
 
 /// Splits a byte stream into log messages as journald's stdout stream does: at `\n` and at
@@ -409,7 +481,7 @@ mod tests {
         let old_size = std::fs::metadata(&rotated).unwrap().len();
         assert!(live_size <= 1000 && old_size <= 1000);
         let files = std::fs::read_dir(dir.path()).unwrap().count();
-        assert_eq!(files, 2, "no temporary files remain");
+        assert_eq!(files, 3, "no temporary files remain (the pair and .seqnum)");
         let mut all = read_records(&rotated);
         all.extend(read_records(&live));
         let numbers: Vec<u64> = all.iter().map(|r| r.realtime).collect();
