@@ -4,9 +4,12 @@
 //! (and kills, as a last resort, only the supervisors and main processes it launched).
 
 use crate::support::{unitbox, Tree};
+use nix::fcntl::OFlag;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
@@ -38,14 +41,13 @@ impl Lab {
 
     /// Launches a supervisor for `unit` and returns its start report line.
     fn start(&mut self, unit: &str) -> String {
-        let mut fds = [0 as RawFd; 2];
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-        let (read_end, write_end) = (fds[0], fds[1]);
+        let (read_end, write_end) = nix::unistd::pipe2(OFlag::O_CLOEXEC).expect("pipe");
+        let write_fd = write_end.as_raw_fd();
         let mut cmd = Command::new(unitbox());
         cmd.arg("__supervise")
             .arg("--scope=system")
             .arg(format!("--root={}", self.tree.path().display()))
-            .arg(format!("--report-fd={write_end}"))
+            .arg(format!("--report-fd={write_fd}"))
             .arg(unit)
             .stdin(Stdio::null())
             .stdout(Stdio::null());
@@ -53,14 +55,14 @@ impl Lab {
         unsafe {
             cmd.pre_exec(move || {
                 libc::setsid();
-                libc::fcntl(write_end, libc::F_SETFD, 0);
+                libc::fcntl(write_fd, libc::F_SETFD, 0);
                 Ok(())
             });
         }
         let child = cmd.spawn().expect("spawn the supervisor");
-        unsafe { libc::close(write_end) };
+        drop(write_end);
         let mut report = String::new();
-        let mut pipe = unsafe { std::fs::File::from_raw_fd(read_end) };
+        let mut pipe = std::fs::File::from(read_end);
         pipe.read_to_string(&mut report).expect("read the report");
         self.supervisors.push((unit.to_string(), child));
         report.trim_end().to_string()
@@ -137,7 +139,7 @@ impl Lab {
 }
 
 fn alive(pid: i32) -> bool {
-    pid > 0 && unsafe { libc::kill(pid, 0) } == 0 && {
+    pid > 0 && kill(Pid::from_raw(pid), None).is_ok() && {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         !stat.contains(") Z ")
     }
@@ -156,7 +158,7 @@ impl Drop for Lab {
             }
             let main: i32 = self.prop(&unit, "MainPID").parse().unwrap_or(0);
             if alive(main) {
-                unsafe { libc::kill(main, libc::SIGKILL) };
+                let _ = kill(Pid::from_raw(main), Signal::SIGKILL);
             }
             let _ = child.kill();
             let _ = child.wait();
@@ -403,7 +405,7 @@ fn restart_on_failure_after_kill_9() {
     );
     assert_eq!(lab.start("r.service"), "started");
     let first: i32 = lab.prop("r.service", "MainPID").parse().unwrap();
-    unsafe { libc::kill(first, libc::SIGKILL) };
+    kill(Pid::from_raw(first), Signal::SIGKILL).unwrap();
     lab.wait_state("r.service", "a restart", |s| {
         s.get("NRestarts").map(String::as_str) == Some("1")
             && s.get("SubState").map(String::as_str) == Some("running")
@@ -525,7 +527,7 @@ fn sigterm_to_the_supervisor_stops_the_unit() {
     assert_eq!(lab.start("g.service"), "started");
     let main: i32 = lab.prop("g.service", "MainPID").parse().unwrap();
     let sup: i32 = lab.prop("g.service", "SupervisorPID").parse().unwrap();
-    unsafe { libc::kill(sup, libc::SIGTERM) };
+    kill(Pid::from_raw(sup), Signal::SIGTERM).unwrap();
     assert_eq!(lab.wait_exit("g.service"), 0);
     assert!(!alive(main));
     assert_eq!(lab.prop("g.service", "ActiveState"), "inactive");

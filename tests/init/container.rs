@@ -103,10 +103,12 @@ impl Rootfs {
         }
         std::fs::copy(static_binary(), r.join("usr/bin/unitbox")).unwrap();
         symlink("unitbox", r.join("usr/bin/systemctl")).unwrap();
-        // SAFETY: mknod of the null device into our own scratch directory.
-        let null = std::ffi::CString::new(r.join("dev/null").into_os_string().into_encoded_bytes())
-            .unwrap();
-        unsafe { libc::mknod(null.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
+        let _ = nix::sys::stat::mknod(
+            &r.join("dev/null"),
+            nix::sys::stat::SFlag::S_IFCHR,
+            nix::sys::stat::Mode::from_bits_truncate(0o666),
+            nix::sys::stat::makedev(1, 3),
+        );
         set_mode(&r.join("dev/null"), 0o666);
         let fs = Rootfs { dir };
         fs.write(

@@ -45,8 +45,9 @@ pub fn terminal_width() -> Option<usize> {
     if !stdout.is_terminal() {
         return None;
     }
-    // SAFETY: TIOCGWINSZ only writes into the winsize struct we pass.
+    // SAFETY: winsize is plain integers; all-zero is a valid value.
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ only writes into the winsize struct we pass.
     let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
     Some(if ok && ws.ws_col > 0 {
         ws.ws_col as usize

@@ -276,13 +276,17 @@ pub fn spawn(spec: &ProcessSpec) -> io::Result<Spawned> {
     })
 }
 
-/// Reports a failed step to the parent and exits with its code.
-unsafe fn fail(status_fd: RawFd, exit_code: i32, errno: i32) -> ! {
+/// Reports a failed step to the parent and exits with its code (async-signal-safe).
+fn fail(status_fd: RawFd, exit_code: i32, errno: i32) -> ! {
     let mut buf = [0u8; 8];
     buf[..4].copy_from_slice(&exit_code.to_ne_bytes());
     buf[4..].copy_from_slice(&errno.to_ne_bytes());
-    libc::write(status_fd, buf.as_ptr().cast(), buf.len());
-    libc::_exit(exit_code)
+    // SAFETY: write() reads `buf.len()` bytes of a local buffer; _exit() ends the process
+    // without running anything of the parent's (no atexit handlers, no stdio flush).
+    unsafe {
+        libc::write(status_fd, buf.as_ptr().cast(), buf.len());
+        libc::_exit(exit_code)
+    }
 }
 
 fn errno() -> i32 {
@@ -293,162 +297,176 @@ fn errno() -> i32 {
 
 /// Moves `fd` above every descriptor the child is about to fill (0–2 and the passed
 /// ones), close-on-exec, so that no `dup2()` overwrites a source still needed.
-unsafe fn lift(fd: RawFd, floor: RawFd) -> RawFd {
-    libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor)
+fn lift(fd: RawFd, floor: RawFd) -> RawFd {
+    // SAFETY: F_DUPFD_CLOEXEC takes an int and touches no memory; a bad `fd` is EBADF.
+    unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor) }
 }
 
+/// The child between `fork()` and `execve()`: sets up signals, descriptors, limits,
+/// credentials and the working directory, then executes the program or reports why not.
+///
+/// # Safety
+/// Only in the child of a `fork()` of a possibly multi-threaded process: everything in
+/// here is async-signal-safe (no allocation, no locks), on memory [`prepare`] made before
+/// the fork. Never returns.
 unsafe fn child(spec: &ProcessSpec, p: &mut Prepared, pass_fds: &[RawFd], status_fd: RawFd) -> ! {
-    // Signals: nothing blocked, every disposition default (a supervisor may ignore or
-    // catch some), SIGPIPE ignored unless IgnoreSIGPIPE=no.
-    let mut empty: libc::sigset_t = std::mem::zeroed();
-    libc::sigemptyset(&mut empty);
-    if libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut()) < 0 {
-        fail(status_fd, code::SIGNAL_MASK, errno());
-    }
-    for sig in 1..libc::SIGRTMAX() {
-        if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-            libc::signal(sig, libc::SIG_DFL);
+    // SAFETY: raw libc calls on the NUL-terminated strings and pointer arrays of `p`,
+    // which outlive the calls; see the function's safety section.
+    unsafe {
+        // Signals: nothing blocked, every disposition default (a supervisor may ignore or
+        // catch some), SIGPIPE ignored unless IgnoreSIGPIPE=no.
+        let mut empty: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        if libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut()) < 0 {
+            fail(status_fd, code::SIGNAL_MASK, errno());
         }
-    }
-    if spec.ignore_sigpipe {
-        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-    }
-
-    let creds = match &spec.credentials {
-        Ok(c) => c,
-        Err(e) => fail(status_fd, e.exit_code, libc::ESRCH),
-    };
-
-    if spec.new_session && libc::setsid() < 0 {
-        fail(status_fd, code::SETSID, errno());
-    }
-
-    // Standard streams, then passed descriptors: every source is first lifted above
-    // the targets so overlapping numbers cannot clobber each other.
-    let floor = 3 + pass_fds.len() as RawFd;
-    let streams = [&spec.stdin, &spec.stdout, &spec.stderr];
-    let step = [code::STDIN, code::STDOUT, code::STDERR];
-    let mut lifted_std = [-1 as RawFd; 3];
-    for (i, s) in streams.iter().enumerate() {
-        if let ChildStdio::Fd(fd) = s {
-            lifted_std[i] = lift(*fd, floor);
-            if lifted_std[i] < 0 {
-                fail(status_fd, step[i], errno());
+        for sig in 1..libc::SIGRTMAX() {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                libc::signal(sig, libc::SIG_DFL);
             }
         }
-    }
-    let mut lifted_pass = [-1 as RawFd; 64];
-    if pass_fds.len() > lifted_pass.len() {
-        fail(status_fd, code::FDS, libc::EMFILE);
-    }
-    for (i, fd) in pass_fds.iter().enumerate() {
-        lifted_pass[i] = lift(*fd, floor);
-        if lifted_pass[i] < 0 {
-            fail(status_fd, code::FDS, errno());
+        if spec.ignore_sigpipe {
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
-    }
-    let status_fd = {
-        let moved = lift(status_fd, floor);
-        if moved < 0 {
-            fail(status_fd, code::FDS, errno());
-        }
-        moved
-    };
-    for (target, s) in streams.iter().enumerate() {
-        let target = target as RawFd;
-        let source = match s {
-            ChildStdio::Inherit => continue,
-            ChildStdio::Null => libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_NOCTTY),
-            ChildStdio::Fd(_) => lifted_std[target as usize],
-            ChildStdio::Tty(_) => match &p.tty[target as usize] {
-                Some(path) => libc::open(path.as_ptr(), libc::O_RDWR),
-                None => -1,
-            },
-            ChildStdio::SameAs(other) => *other,
+
+        let creds = match &spec.credentials {
+            Ok(c) => c,
+            Err(e) => fail(status_fd, e.exit_code, libc::ESRCH),
         };
-        if source < 0 || libc::dup2(source, target) < 0 {
-            fail(status_fd, step[target as usize], errno());
+
+        if spec.new_session && libc::setsid() < 0 {
+            fail(status_fd, code::SETSID, errno());
         }
-    }
-    for (i, fd) in lifted_pass[..pass_fds.len()].iter().enumerate() {
-        if libc::dup2(*fd, 3 + i as RawFd) < 0 {
-            fail(status_fd, code::FDS, errno());
-        }
-    }
-    // Everything else the supervisor has open must not reach the service.
-    let first_closed = floor as libc::c_uint;
-    if libc::syscall(
-        libc::SYS_close_range,
-        first_closed,
-        libc::c_uint::MAX,
-        libc::CLOSE_RANGE_CLOEXEC,
-    ) < 0
-    {
-        for fd in floor..4096 {
-            let flags = libc::fcntl(fd, libc::F_GETFD);
-            if flags >= 0 {
-                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+
+        // Standard streams, then passed descriptors: every source is first lifted above
+        // the targets so overlapping numbers cannot clobber each other.
+        let floor = 3 + pass_fds.len() as RawFd;
+        let streams = [&spec.stdin, &spec.stdout, &spec.stderr];
+        let step = [code::STDIN, code::STDOUT, code::STDERR];
+        let mut lifted_std = [-1 as RawFd; 3];
+        for (i, s) in streams.iter().enumerate() {
+            if let ChildStdio::Fd(fd) = s {
+                lifted_std[i] = lift(*fd, floor);
+                if lifted_std[i] < 0 {
+                    fail(status_fd, step[i], errno());
+                }
             }
         }
-    }
+        let mut lifted_pass = [-1 as RawFd; 64];
+        if pass_fds.len() > lifted_pass.len() {
+            fail(status_fd, code::FDS, libc::EMFILE);
+        }
+        for (i, fd) in pass_fds.iter().enumerate() {
+            lifted_pass[i] = lift(*fd, floor);
+            if lifted_pass[i] < 0 {
+                fail(status_fd, code::FDS, errno());
+            }
+        }
+        let status_fd = {
+            let moved = lift(status_fd, floor);
+            if moved < 0 {
+                fail(status_fd, code::FDS, errno());
+            }
+            moved
+        };
+        for (target, s) in streams.iter().enumerate() {
+            let target = target as RawFd;
+            let source = match s {
+                ChildStdio::Inherit => continue,
+                ChildStdio::Null => {
+                    libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_NOCTTY)
+                }
+                ChildStdio::Fd(_) => lifted_std[target as usize],
+                ChildStdio::Tty(_) => match &p.tty[target as usize] {
+                    Some(path) => libc::open(path.as_ptr(), libc::O_RDWR),
+                    None => -1,
+                },
+                ChildStdio::SameAs(other) => *other,
+            };
+            if source < 0 || libc::dup2(source, target) < 0 {
+                fail(status_fd, step[target as usize], errno());
+            }
+        }
+        for (i, fd) in lifted_pass[..pass_fds.len()].iter().enumerate() {
+            if libc::dup2(*fd, 3 + i as RawFd) < 0 {
+                fail(status_fd, code::FDS, errno());
+            }
+        }
+        // Everything else the supervisor has open must not reach the service.
+        let first_closed = floor as libc::c_uint;
+        if libc::syscall(
+            libc::SYS_close_range,
+            first_closed,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        ) < 0
+        {
+            for fd in floor..4096 {
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags >= 0 {
+                    libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+                }
+            }
+        }
 
-    if let Some(nice) = spec.nice {
-        if libc::setpriority(libc::PRIO_PROCESS, 0, nice) < 0 {
-            fail(status_fd, code::NICE, errno());
+        if let Some(nice) = spec.nice {
+            if libc::setpriority(libc::PRIO_PROCESS, 0, nice) < 0 {
+                fail(status_fd, code::NICE, errno());
+            }
         }
-    }
-    for limit in &spec.limits {
-        if let Err(err) = limit.apply_closest() {
-            fail(status_fd, code::LIMITS, err);
+        for limit in &spec.limits {
+            if let Err(err) = limit.apply_closest() {
+                fail(status_fd, code::LIMITS, err);
+            }
         }
-    }
-    libc::umask(spec.umask as libc::mode_t);
+        libc::umask(spec.umask as libc::mode_t);
 
-    if let Some(root) = &p.chroot {
-        if libc::chroot(root.as_ptr()) < 0 || libc::chdir(c"/".as_ptr()) < 0 {
-            fail(status_fd, code::CHROOT, errno());
+        if let Some(root) = &p.chroot {
+            if libc::chroot(root.as_ptr()) < 0 || libc::chdir(c"/".as_ptr()) < 0 {
+                fail(status_fd, code::CHROOT, errno());
+            }
         }
-    }
-    if let Some(gid) = creds.gid {
-        if libc::setresgid(gid, gid, gid) < 0 {
-            fail(status_fd, code::GROUP, errno());
+        if let Some(gid) = creds.gid {
+            if libc::setresgid(gid, gid, gid) < 0 {
+                fail(status_fd, code::GROUP, errno());
+            }
         }
-    }
-    if let Some(groups) = &p.groups {
-        if libc::setgroups(groups.len(), groups.as_ptr()) < 0 {
-            fail(status_fd, code::GROUP, errno());
+        if let Some(groups) = &p.groups {
+            if libc::setgroups(groups.len(), groups.as_ptr()) < 0 {
+                fail(status_fd, code::GROUP, errno());
+            }
         }
-    }
-    if let Some(uid) = creds.uid() {
-        if libc::setresuid(uid, uid, uid) < 0 {
-            fail(status_fd, code::USER, errno());
+        if let Some(uid) = creds.uid() {
+            if libc::setresuid(uid, uid, uid) < 0 {
+                fail(status_fd, code::USER, errno());
+            }
         }
-    }
-    // After the user change, as systemd: the directory may only be reachable by the user.
-    let wd = p
-        .working_directory
-        .as_ref()
-        .map(|c| c.as_ptr())
-        .unwrap_or(c"/".as_ptr());
-    if libc::chdir(wd) < 0 && !spec.working_directory_optional {
-        fail(status_fd, code::CHDIR, errno());
-    }
+        // After the user change, as systemd: the directory may only be reachable by the user.
+        let wd = p
+            .working_directory
+            .as_ref()
+            .map(|c| c.as_ptr())
+            .unwrap_or(c"/".as_ptr());
+        if libc::chdir(wd) < 0 && !spec.working_directory_optional {
+            fail(status_fd, code::CHDIR, errno());
+        }
 
-    if !p.exec_pid_slot.is_empty() {
-        write_decimal(
-            &mut p.exec_pid_slot[EXEC_PID_PREFIX.len()..],
-            libc::getpid() as u64,
+        if !p.exec_pid_slot.is_empty() {
+            write_decimal(
+                &mut p.exec_pid_slot[EXEC_PID_PREFIX.len()..],
+                libc::getpid() as u64,
+            );
+        }
+        let Some(executable) = &p.executable else {
+            fail(status_fd, code::EXEC, p.executable_errno)
+        };
+        libc::execve(
+            executable.as_ptr(),
+            p.argv_ptrs.as_ptr(),
+            p.env_ptrs.as_ptr(),
         );
+        fail(status_fd, code::EXEC, errno())
     }
-    let Some(executable) = &p.executable else {
-        fail(status_fd, code::EXEC, p.executable_errno)
-    };
-    libc::execve(
-        executable.as_ptr(),
-        p.argv_ptrs.as_ptr(),
-        p.env_ptrs.as_ptr(),
-    );
-    fail(status_fd, code::EXEC, errno())
 }
 
 /// Writes `n` and a NUL into `buf` without allocating.

@@ -284,12 +284,10 @@ mod tests {
         });
         let mut got = Vec::new();
         while got.is_empty() {
-            let mut fds = [libc::pollfd {
-                fd: server.fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            }];
-            unsafe { libc::poll(fds.as_mut_ptr(), 1, 5000) };
+            // SAFETY: the server's descriptor stays open for the poll.
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(server.fd()) };
+            let mut fds = [nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN)];
+            let _ = nix::poll::poll(&mut fds, 5000u16);
             got = server.accept_all();
         }
         assert_eq!(got, vec![Command::Exit(3)]);

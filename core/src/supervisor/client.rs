@@ -179,30 +179,34 @@ unsafe fn exec_supervisor(
     report_fd: Option<RawFd>,
     switch_to: Option<(u32, u32)>,
 ) -> ! {
-    libc::setsid();
-    if let Some((uid, gid)) = switch_to {
-        let groups = [gid];
-        if libc::setgroups(1, groups.as_ptr()) != 0
-            || libc::setgid(gid) != 0
-            || libc::setuid(uid) != 0
-        {
-            libc::_exit(1);
+    // SAFETY: async-signal-safe libc calls on the C strings and the NULL-terminated argv
+    // the caller prepared before the fork; see the function's safety section.
+    unsafe {
+        libc::setsid();
+        if let Some((uid, gid)) = switch_to {
+            let groups = [gid];
+            if libc::setgroups(1, groups.as_ptr()) != 0
+                || libc::setgid(gid) != 0
+                || libc::setuid(uid) != 0
+            {
+                libc::_exit(1);
+            }
         }
-    }
-    let null = devnull.map_or(-1, |d| libc::open(d.as_ptr(), libc::O_RDWR));
-    if null >= 0 {
-        for fd in 0..3 {
-            libc::dup2(null, fd);
+        let null = devnull.map_or(-1, |d| libc::open(d.as_ptr(), libc::O_RDWR));
+        if null >= 0 {
+            for fd in 0..3 {
+                libc::dup2(null, fd);
+            }
+            if null > 2 {
+                libc::close(null);
+            }
         }
-        if null > 2 {
-            libc::close(null);
+        if let Some(fd) = report_fd {
+            libc::fcntl(fd, libc::F_SETFD, 0);
         }
+        libc::execv(exe.as_ptr(), argv.as_ptr());
+        libc::_exit(127)
     }
-    if let Some(fd) = report_fd {
-        libc::fcntl(fd, libc::F_SETFD, 0);
-    }
-    libc::execv(exe.as_ptr(), argv.as_ptr());
-    libc::_exit(127)
 }
 
 /// One line from the supervisor; EOF or garbage means it died: `resources`.

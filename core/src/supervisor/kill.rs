@@ -152,7 +152,7 @@ mod tests {
         assert_eq!(parse_ppid("garbage"), None);
         let me = std::process::id() as i32;
         let table = process_table();
-        let parent = unsafe { libc::getppid() };
+        let parent = nix::unistd::getppid().as_raw();
         assert!(table.contains(&(me, parent)));
     }
 }

@@ -386,7 +386,8 @@ mod tests {
     fn command(out: &mut Output, pid: u32, identifier: &str) -> (OwnedFd, OwnedFd) {
         let pipes = out.command_pipes().unwrap();
         let (stdout, stderr) = pipes.child_fds();
-        let child = |fd: RawFd| unsafe { OwnedFd::from_raw_fd(libc::dup(fd)) };
+        // SAFETY: the duplicate is a fresh descriptor this test then owns.
+        let child = |fd: RawFd| unsafe { OwnedFd::from_raw_fd(nix::unistd::dup(fd).unwrap()) };
         let held = (child(stdout), child(stderr));
         let writer = Writer {
             pid,
@@ -397,8 +398,7 @@ mod tests {
     }
 
     fn write(fd: &OwnedFd, text: &[u8]) {
-        let n = unsafe { libc::write(fd.as_raw_fd(), text.as_ptr().cast(), text.len()) };
-        assert_eq!(n, text.len() as isize);
+        assert_eq!(nix::unistd::write(fd, text), Ok(text.len()));
     }
 
     fn drain_all(out: &mut Output) {

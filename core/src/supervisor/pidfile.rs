@@ -1,7 +1,8 @@
 //! `PIDFile=` of Type=forking services: reading it, and waiting for it to appear with
 //! inotify on its directory (no polling).
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::path::Path;
 
 /// The pid in the file, if it holds one (whitespace around it is fine).
@@ -25,43 +26,35 @@ pub fn alive(pid: i32) -> bool {
 
 /// An inotify watch on the directory of a file: readable when something in it changes.
 pub struct Watch {
-    fd: OwnedFd,
+    inotify: Inotify,
 }
 
 impl Watch {
     pub fn new(file: &Path) -> Option<Watch> {
         let dir = file.parent()?;
-        let c_dir = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
-        // SAFETY: inotify_init1 returns a new descriptor or -1.
-        let raw = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
-        if raw < 0 {
-            return None;
-        }
-        // SAFETY: a fresh descriptor we own.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        let mask = libc::IN_CREATE | libc::IN_MOVED_TO | libc::IN_CLOSE_WRITE | libc::IN_MODIFY;
-        // SAFETY: valid descriptor and NUL-terminated path.
-        if unsafe { libc::inotify_add_watch(fd.as_raw_fd(), c_dir.as_ptr(), mask) } < 0 {
-            return None;
-        }
-        Some(Watch { fd })
+        let inotify = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK).ok()?;
+        let mask = AddWatchFlags::IN_CREATE
+            | AddWatchFlags::IN_MOVED_TO
+            | AddWatchFlags::IN_CLOSE_WRITE
+            | AddWatchFlags::IN_MODIFY;
+        inotify.add_watch(dir, mask).ok()?;
+        Some(Watch { inotify })
     }
 
     pub fn fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
+        self.inotify.as_fd().as_raw_fd()
     }
 
     /// Discards the pending events (the caller re-reads the file anyway).
     pub fn drain(&self) {
-        let mut buf = [0u8; 4096];
-        // SAFETY: reading into a local buffer from our own non-blocking descriptor.
-        while unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+        while matches!(self.inotify.read_events(), Ok(events) if !events.is_empty()) {}
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nix::poll::{poll, PollFd, PollFlags};
 
     #[test]
     fn reads_and_watches() {
@@ -70,16 +63,8 @@ mod tests {
         assert_eq!(read_pid(&path), None);
         let watch = Watch::new(&path).unwrap();
         std::fs::write(&path, format!(" {}\n", std::process::id())).unwrap();
-        let mut p = libc::pollfd {
-            fd: watch.fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        assert_eq!(
-            unsafe { libc::poll(&mut p, 1, 1000) },
-            1,
-            "the write wakes the watch"
-        );
+        let mut p = [PollFd::new(watch.inotify.as_fd(), PollFlags::POLLIN)];
+        assert_eq!(poll(&mut p, 1000u16), Ok(1), "the write wakes the watch");
         watch.drain();
         let pid = read_pid(&path).unwrap();
         assert_eq!(pid, std::process::id() as i32);
