@@ -430,7 +430,10 @@ fn resuming_after_a_cursor_neither_repeats_nor_loses() {
     let _ = child.kill();
     let _ = child.wait();
     writer.join().unwrap();
-    assert!(dir.join("a.service.journal.1").exists(), "rotated meanwhile");
+    assert!(
+        dir.join("a.service.journal.1").exists(),
+        "rotated meanwhile"
+    );
     let cursor = last_cursor.expect("the reader saw records");
     let rest = journalctl(&tree, &["-o", "cat", &format!("--after-cursor={cursor}")]);
     let mut all = first.clone();
@@ -445,7 +448,10 @@ fn resuming_after_a_cursor_neither_repeats_nor_loses() {
     );
 
     // --cursor= starts at the record itself; a bad cursor is systemd's error.
-    let at = journalctl(&tree, &["-o", "cat", "-n", "1", &format!("--cursor={cursor}")]);
+    let at = journalctl(
+        &tree,
+        &["-o", "cat", "-n", "1", &format!("--cursor={cursor}")],
+    );
     assert_eq!(lines(&at)[0], first.last().unwrap());
     let bad = journalctl(&tree, &["--after-cursor=nonsense"]);
     assert_eq!(
@@ -457,7 +463,10 @@ fn resuming_after_a_cursor_neither_repeats_nor_loses() {
     let file = tree.path().join("cursor");
     let file_arg = format!("--cursor-file={}", file.display());
     let one = journalctl(&tree, &["-o", "cat", "-u", "b", &file_arg]);
-    assert_eq!(lines(&one).last().unwrap(), &format!("r{}", total - 1 - (total - 1) % 3));
+    assert_eq!(
+        lines(&one).last().unwrap(),
+        &format!("r{}", total - 1 - (total - 1) % 3)
+    );
     writer_append(&dir, "b.service", "after the file");
     let two = journalctl(&tree, &["-o", "cat", "-u", "b", "--show-cursor", &file_arg]);
     let two = lines(&two);

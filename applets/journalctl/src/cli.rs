@@ -403,7 +403,11 @@ fn finish(mut o: Options, pager_end: bool) -> Result<Options, String> {
     if pager_end && o.lines.is_none() {
         o.lines = Some(Lines::Newest(1000));
     }
-    let starts = [o.since.is_some(), o.cursor.is_some(), o.after_cursor.is_some()];
+    let starts = [
+        o.since.is_some(),
+        o.cursor.is_some(),
+        o.after_cursor.is_some(),
+    ];
     if starts.iter().filter(|&&c| c).count() > 1 {
         return Err("Please specify only one of --since=, --cursor=, and --after-cursor=.".into());
     }

@@ -174,7 +174,8 @@ fn store_cursor(o: &Options, cursor: Option<&str>) -> i32 {
         return 0;
     };
     let tmp = file.with_extension("tmp~");
-    let written = std::fs::write(&tmp, format!("{cursor}\n")).and_then(|()| std::fs::rename(&tmp, file));
+    let written =
+        std::fs::write(&tmp, format!("{cursor}\n")).and_then(|()| std::fs::rename(&tmp, file));
     match written {
         Ok(()) => 0,
         Err(e) => {

@@ -4,10 +4,10 @@
 
 use crate::json;
 use std::io::{self, Write};
+use unitbox_core::journal::cursor::Cursor;
 use unitbox_core::journal::format::{
     format_bytes, is_printable, local_hostname, write_line, LineMode, LineStyle,
 };
-use unitbox_core::journal::cursor::Cursor;
 use unitbox_core::journal::record::{Record, Stream};
 use unitbox_core::time::format_timestamp_us;
 use unitbox_core::time::TimeZone;
@@ -155,7 +155,10 @@ pub fn fields(r: &Record, style: &Style) -> Vec<(String, Vec<u8>)> {
         push(name, r.unit.as_bytes().to_vec());
     }
     if !r.invocation_id.is_empty() {
-        push("_SYSTEMD_INVOCATION_ID", r.invocation_id.as_bytes().to_vec());
+        push(
+            "_SYSTEMD_INVOCATION_ID",
+            r.invocation_id.as_bytes().to_vec(),
+        );
     }
     f
 }

@@ -8,8 +8,8 @@ use std::path::Path;
 use unitbox_core::glob::{fnmatch, is_glob, MatchFlags};
 use unitbox_core::journal::cursor::Cursor;
 use unitbox_core::journal::reader::Query;
-use unitbox_core::journal::sequence::sequence_id;
 use unitbox_core::journal::record::Record;
+use unitbox_core::journal::sequence::sequence_id;
 use unitbox_core::state::boot::current_boot_id;
 
 /// Unit type suffixes: a name without one means a `.service` (systemd's name mangling).

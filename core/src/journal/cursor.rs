@@ -143,7 +143,10 @@ mod tests {
         assert!(c.names(&record(0x2a, 7), &id));
         assert!(c.precedes(&record(0x2b, 1), &id), "numbers win over clocks");
         assert!(!c.precedes(&record(0x2a, 0x1000), &id));
-        assert!(!c.precedes(&record(0, 0x5000), &id), "format 1 records are older");
+        assert!(
+            !c.precedes(&record(0, 0x5000), &id),
+            "format 1 records are older"
+        );
         // Another sequence (a recreated directory): by time.
         assert!(c.precedes(&record(1, 0x1001), &"2".repeat(32)));
         assert!(!c.precedes(&record(99, 0x0fff), &"2".repeat(32)));

@@ -65,7 +65,10 @@ fn random_id() -> String {
         .filter(|id| id.len() == 32)
         .unwrap_or_else(|| {
             let now = crate::time::now_realtime_us();
-            format!("{now:016x}{:016x}", std::process::id() as u64 ^ now.rotate_left(17))
+            format!(
+                "{now:016x}{:016x}",
+                std::process::id() as u64 ^ now.rotate_left(17)
+            )
         })
 }
 
@@ -132,24 +135,24 @@ impl Sequencer {
     }
 
     /// Locks and takes the next number (a fresh counter for a new or damaged file).
-    pub fn next(&mut self) -> Result<Ticket<'_>> {
+    pub fn take(&mut self) -> Result<Ticket<'_>> {
         let file = self
             .file
             .take()
             .ok_or_else(|| Error::io(&self.path, io::Error::other("sequence file lost")))?;
-        let (locked, file_ref_result) = match lock(file, FlockArg::LockExclusiveNonblock, WRITER_BUDGET)
-        {
-            Ok(locked) => {
-                let r = read_counter(&locked);
-                (Some(locked), r)
-            }
-            Err(file) => {
-                // Past the budget: number without the lock.
-                let r = read_counter(&file);
-                self.file = Some(file);
-                (None, r)
-            }
-        };
+        let (locked, file_ref_result) =
+            match lock(file, FlockArg::LockExclusiveNonblock, WRITER_BUDGET) {
+                Ok(locked) => {
+                    let r = read_counter(&locked);
+                    (Some(locked), r)
+                }
+                Err(file) => {
+                    // Past the budget: number without the lock.
+                    let r = read_counter(&file);
+                    self.file = Some(file);
+                    (None, r)
+                }
+            };
         let mut counter = file_ref_result.unwrap_or_else(|| Counter {
             id: random_id(),
             next: 1,
@@ -207,7 +210,9 @@ impl Drop for Ticket<'_> {
                 Err((locked, _)) => {
                     // Closing the descriptor releases the lock; reopen for the next record.
                     drop(locked);
-                    if let Ok(again) = Sequencer::open(self.owner.path.parent().unwrap_or(Path::new("."))) {
+                    if let Ok(again) =
+                        Sequencer::open(self.owner.path.parent().unwrap_or(Path::new(".")))
+                    {
                         self.owner.file = again.file;
                     }
                 }
@@ -246,18 +251,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut a = Sequencer::open(dir.path()).unwrap();
         let mut b = Sequencer::open(dir.path()).unwrap();
-        let first = a.next().unwrap().seq;
-        let second = b.next().unwrap().seq;
-        let third = a.next().unwrap().seq;
+        let first = a.take().unwrap().seq;
+        let second = b.take().unwrap().seq;
+        let third = a.take().unwrap().seq;
         assert_eq!((first, second, third), (1, 2, 3));
         let id = sequence_id(dir.path()).unwrap();
         assert_eq!(id.len(), 32);
         {
-            let mut t = b.next().unwrap();
+            let mut t = b.take().unwrap();
             assert_eq!(t.generation, 0);
             t.rotated().unwrap();
         }
-        let t = a.next().unwrap();
+        let t = a.take().unwrap();
         assert_eq!((t.seq, t.generation), (5, 1));
         drop(t);
         assert_eq!(sequence_id(dir.path()), Some(id));
@@ -267,16 +272,16 @@ mod tests {
     fn a_reader_holds_writers_back_and_a_damaged_file_restarts() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = Sequencer::open(dir.path()).unwrap();
-        w.next().unwrap();
+        w.take().unwrap();
         let read = ReadLock::take(dir.path());
         assert!(read._locked.is_some());
         let started = Instant::now();
-        let t = w.next().unwrap();
+        let t = w.take().unwrap();
         assert!(started.elapsed() >= WRITER_BUDGET, "waited for the reader");
         assert_eq!(t.seq, 2, "and numbered anyway");
         drop(t);
         drop(read);
         std::fs::write(dir.path().join(SEQNUM_FILE), b"garbage").unwrap();
-        assert_eq!(w.next().unwrap().seq, 1);
+        assert_eq!(w.take().unwrap().seq, 1);
     }
 }

@@ -75,7 +75,7 @@ impl JournalWriter {
         let mut sequencer = Sequencer::open(dir).ok();
         // Opened under the lock, so that no rotation by another writer comes in between.
         let generation;
-        let file = match sequencer.as_mut().map(Sequencer::next) {
+        let file = match sequencer.as_mut().map(Sequencer::take) {
             Some(Ok(ticket)) => {
                 generation = ticket.generation;
                 open_append(&live)?
@@ -149,7 +149,7 @@ impl JournalWriter {
             generation,
             ..
         } = self;
-        let mut ticket = match sequencer.as_mut().map(Sequencer::next) {
+        let mut ticket = match sequencer.as_mut().map(Sequencer::take) {
             Some(Ok(ticket)) => Some(ticket),
             _ => None,
         };
@@ -166,11 +166,7 @@ impl JournalWriter {
                 self.generation = current;
             }
         }
-        self.size = self
-            .file
-            .metadata()
-            .map(|m| m.size())
-            .unwrap_or(self.size);
+        self.size = self.file.metadata().map(|m| m.size()).unwrap_or(self.size);
         let (realtime, monotonic) = at.unwrap_or_else(|| (now_realtime_us(), now_monotonic_us()));
         self.buf.clear();
         encode_into(
@@ -216,7 +212,6 @@ impl JournalWriter {
             Err(e) => Err(Error::io(&self.live, e)),
         }
     }
-
 }
 
 /// Makes the live file the rotated one and starts a new live file; returns it.
