@@ -115,10 +115,7 @@ pub fn fields(r: &Record, style: &Style) -> Vec<(String, Vec<u8>)> {
     push("_TRANSPORT", r.stream.transport().into());
     push("PRIORITY", r.priority.to_string().into_bytes());
     if r.field("SYSLOG_FACILITY").is_none()
-        && matches!(
-            r.stream,
-            Stream::Stdout | Stream::Stderr | Stream::StdoutStream | Stream::Manager
-        )
+        && matches!(r.stream, Stream::Stdout | Stream::Stderr | Stream::Manager)
     {
         // LOG_DAEMON, journald's facility for service output.
         push("SYSLOG_FACILITY", b"3".to_vec());

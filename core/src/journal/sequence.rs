@@ -19,7 +19,6 @@
 use crate::{Error, Result};
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::{File, OpenOptions};
-use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -99,20 +98,15 @@ fn lock(file: File, kind: FlockArg, budget: Duration) -> std::result::Result<Flo
     }
 }
 
-/// A writer's handle on the directory's sequence.
+/// A writer's handle on the directory's sequence: [`Sequencer::begin`] locks and reads the
+/// counter, [`Sequencer::take`] hands out numbers, [`Sequencer::end`] stores the counter and
+/// unlocks — so a batch of records (one pipe read's worth of lines) costs one lock.
 #[derive(Debug)]
 pub struct Sequencer {
     path: PathBuf,
     /// `None` only while locked (the lock owns the file).
     file: Option<File>,
-}
-
-/// The lock held while one record is numbered and appended; unlocks when dropped.
-pub struct Ticket<'a> {
-    owner: &'a mut Sequencer,
     locked: Option<Flock<File>>,
-    pub seq: u64,
-    pub generation: u64,
     counter: Option<Counter>,
 }
 
@@ -131,44 +125,84 @@ impl Sequencer {
         Ok(Sequencer {
             path,
             file: Some(file),
+            locked: None,
+            counter: None,
         })
     }
 
-    /// Locks and takes the next number (a fresh counter for a new or damaged file).
-    pub fn take(&mut self) -> Result<Ticket<'_>> {
-        let file = self
-            .file
-            .take()
-            .ok_or_else(|| Error::io(&self.path, io::Error::other("sequence file lost")))?;
-        let (locked, file_ref_result) =
-            match lock(file, FlockArg::LockExclusiveNonblock, WRITER_BUDGET) {
-                Ok(locked) => {
-                    let r = read_counter(&locked);
-                    (Some(locked), r)
-                }
-                Err(file) => {
+    fn current_file(&self) -> Option<&File> {
+        self.locked.as_deref().or(self.file.as_ref())
+    }
+
+    /// Locks (within the budget) and reads the counter (a fresh one for a new or damaged
+    /// file). Returns the rotation generation.
+    pub fn begin(&mut self) -> u64 {
+        if self.counter.is_none() {
+            if let Some(file) = self.file.take() {
+                match lock(file, FlockArg::LockExclusiveNonblock, WRITER_BUDGET) {
+                    Ok(locked) => self.locked = Some(locked),
                     // Past the budget: number without the lock.
-                    let r = read_counter(&file);
-                    self.file = Some(file);
-                    (None, r)
+                    Err(file) => self.file = Some(file),
                 }
-            };
-        let mut counter = file_ref_result.unwrap_or_else(|| Counter {
-            id: random_id(),
-            next: 1,
-            generation: 0,
-        });
-        let seq = counter.next.max(1);
-        counter.next = seq + 1;
-        let mut ticket = Ticket {
-            owner: self,
-            locked,
-            seq,
-            generation: counter.generation,
-            counter: Some(counter),
+            }
+            let counter = self.current_file().and_then(read_counter);
+            self.counter = Some(counter.unwrap_or_else(|| Counter {
+                id: random_id(),
+                next: 1,
+                generation: 0,
+            }));
+        }
+        self.counter.as_ref().map_or(0, |c| c.generation)
+    }
+
+    /// The next number (between [`Sequencer::begin`] and [`Sequencer::end`]).
+    pub fn take(&mut self) -> u64 {
+        match &mut self.counter {
+            Some(c) => {
+                let seq = c.next.max(1);
+                c.next = seq + 1;
+                seq
+            }
+            None => 0,
+        }
+    }
+
+    /// A file of the directory was rotated: writers holding its old descriptor must look
+    /// again before their next append. Returns the new generation.
+    pub fn rotated(&mut self) -> u64 {
+        match &mut self.counter {
+            Some(c) => {
+                c.generation += 1;
+                c.generation
+            }
+            None => 0,
+        }
+    }
+
+    /// Stores the counter and unlocks.
+    pub fn end(&mut self) -> Result<()> {
+        let stored = match (self.counter.take(), self.current_file()) {
+            (Some(counter), Some(file)) => file
+                .write_all_at(counter.encode().as_bytes(), 0)
+                .map_err(|e| Error::io(&self.path, e)),
+            _ => Ok(()),
         };
-        ticket.store()?;
-        Ok(ticket)
+        if let Some(locked) = self.locked.take() {
+            match locked.unlock() {
+                Ok(file) => self.file = Some(file),
+                Err((locked, _)) => {
+                    // Closing the descriptor releases the lock; reopen for the next batch.
+                    drop(locked);
+                    let dir = self.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    self.file = Sequencer::open(&dir).ok().and_then(|s| s.into_file());
+                }
+            }
+        }
+        stored
+    }
+
+    fn into_file(mut self) -> Option<File> {
+        self.file.take()
     }
 }
 
@@ -176,49 +210,6 @@ fn read_counter(file: &File) -> Option<Counter> {
     let mut buf = [0u8; LEN];
     let n = file.read_at(&mut buf, 0).ok()?;
     Counter::parse(&buf[..n])
-}
-
-impl Ticket<'_> {
-    fn file(&self) -> Option<&File> {
-        self.locked.as_deref().or(self.owner.file.as_ref())
-    }
-
-    fn store(&mut self) -> Result<()> {
-        let (Some(counter), Some(file)) = (self.counter.as_ref(), self.file()) else {
-            return Ok(());
-        };
-        file.write_all_at(counter.encode().as_bytes(), 0)
-            .map_err(|e| Error::io(&self.owner.path, e))
-    }
-
-    /// A file of the directory was rotated: writers holding its old descriptor must look
-    /// again before their next append.
-    pub fn rotated(&mut self) -> Result<()> {
-        if let Some(counter) = &mut self.counter {
-            counter.generation += 1;
-            self.generation = counter.generation;
-        }
-        self.store()
-    }
-}
-
-impl Drop for Ticket<'_> {
-    fn drop(&mut self) {
-        if let Some(locked) = self.locked.take() {
-            match locked.unlock() {
-                Ok(file) => self.owner.file = Some(file),
-                Err((locked, _)) => {
-                    // Closing the descriptor releases the lock; reopen for the next record.
-                    drop(locked);
-                    if let Ok(again) =
-                        Sequencer::open(self.owner.path.parent().unwrap_or(Path::new(".")))
-                    {
-                        self.owner.file = again.file;
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// A reader's shared lock on a journal directory (nothing when there is no `.seqnum` or
@@ -246,25 +237,26 @@ pub fn sequence_id(dir: &Path) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn one(s: &mut Sequencer) -> (u64, u64) {
+        let generation = s.begin();
+        let seq = s.take();
+        s.end().unwrap();
+        (seq, generation)
+    }
+
     #[test]
     fn numbers_increase_across_handles() {
         let dir = tempfile::tempdir().unwrap();
         let mut a = Sequencer::open(dir.path()).unwrap();
         let mut b = Sequencer::open(dir.path()).unwrap();
-        let first = a.take().unwrap().seq;
-        let second = b.take().unwrap().seq;
-        let third = a.take().unwrap().seq;
-        assert_eq!((first, second, third), (1, 2, 3));
+        assert_eq!([one(&mut a).0, one(&mut b).0, one(&mut a).0], [1, 2, 3]);
         let id = sequence_id(dir.path()).unwrap();
         assert_eq!(id.len(), 32);
-        {
-            let mut t = b.take().unwrap();
-            assert_eq!(t.generation, 0);
-            t.rotated().unwrap();
-        }
-        let t = a.take().unwrap();
-        assert_eq!((t.seq, t.generation), (5, 1));
-        drop(t);
+        assert_eq!(b.begin(), 0);
+        assert_eq!((b.take(), b.take()), (4, 5), "a batch");
+        assert_eq!(b.rotated(), 1);
+        b.end().unwrap();
+        assert_eq!(one(&mut a), (6, 1));
         assert_eq!(sequence_id(dir.path()), Some(id));
     }
 
@@ -272,16 +264,15 @@ mod tests {
     fn a_reader_holds_writers_back_and_a_damaged_file_restarts() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = Sequencer::open(dir.path()).unwrap();
-        w.take().unwrap();
+        one(&mut w);
         let read = ReadLock::take(dir.path());
         assert!(read._locked.is_some());
         let started = Instant::now();
-        let t = w.take().unwrap();
+        let (seq, _) = one(&mut w);
         assert!(started.elapsed() >= WRITER_BUDGET, "waited for the reader");
-        assert_eq!(t.seq, 2, "and numbered anyway");
-        drop(t);
+        assert_eq!(seq, 2, "and numbered anyway");
         drop(read);
         std::fs::write(dir.path().join(SEQNUM_FILE), b"garbage").unwrap();
-        assert_eq!(w.take().unwrap().seq, 1);
+        assert_eq!(one(&mut w).0, 1);
     }
 }

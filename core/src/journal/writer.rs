@@ -36,6 +36,9 @@ pub fn journal_paths(dir: &Path, unit: &str) -> (PathBuf, PathBuf) {
     )
 }
 
+/// One record to append: priority, extra fields, message.
+type Entry<'a> = (u8, &'a [(String, Vec<u8>)], &'a [u8]);
+
 #[derive(Debug)]
 pub struct JournalWriter {
     live: PathBuf,
@@ -74,17 +77,12 @@ impl JournalWriter {
         let (live, rotated) = journal_paths(dir, unit);
         let mut sequencer = Sequencer::open(dir).ok();
         // Opened under the lock, so that no rotation by another writer comes in between.
-        let generation;
-        let file = match sequencer.as_mut().map(Sequencer::take) {
-            Some(Ok(ticket)) => {
-                generation = ticket.generation;
-                open_append(&live)?
-            }
-            _ => {
-                generation = 0;
-                open_append(&live)?
-            }
-        };
+        let generation = sequencer.as_mut().map_or(0, Sequencer::begin);
+        let file = open_append(&live);
+        if let Some(s) = &mut sequencer {
+            let _ = s.end();
+        }
+        let file = file?;
         let size = file.metadata().map_err(|e| Error::io(&live, e))?.size();
         Ok(JournalWriter {
             live,
@@ -144,57 +142,99 @@ impl JournalWriter {
         fields: &[(String, Vec<u8>)],
         message: &[u8],
     ) -> Result<()> {
-        let JournalWriter {
-            sequencer,
-            generation,
-            ..
-        } = self;
-        let mut ticket = match sequencer.as_mut().map(Sequencer::take) {
-            Some(Ok(ticket)) => Some(ticket),
-            _ => None,
+        self.append_entries(
+            at,
+            source,
+            &mut std::iter::once((priority, fields, message)),
+        )
+    }
+
+    /// Appends several messages of one source (the lines of one read of a pipe) under one
+    /// lock and, while they fit the file, with one `write(2)`.
+    pub fn append_batch(&mut self, source: &Source, messages: &[(u8, &[u8])]) -> Result<()> {
+        self.append_entries(
+            None,
+            source,
+            &mut messages.iter().map(|&(p, m)| (p, &[][..], m)),
+        )
+    }
+
+    fn append_entries<'a>(
+        &mut self,
+        at: Option<(u64, u64)>,
+        source: &Source,
+        entries: &mut dyn Iterator<Item = Entry<'a>>,
+    ) -> Result<()> {
+        let generation = self.sequencer.as_mut().map(Sequencer::begin);
+        let result = self.append_locked(generation, at, source, entries);
+        let stored = match &mut self.sequencer {
+            Some(s) => s.end(),
+            None => Ok(()),
         };
-        let seq = ticket.as_ref().map_or(0, |t| t.seq);
-        if let Some(t) = &ticket {
-            if t.generation != *generation {
-                let current = t.generation;
-                // Another writer rotated some file: is ours still the live one?
-                let live_inode = std::fs::metadata(&self.live).ok().map(|m| m.ino());
-                let ours = self.file.metadata().ok().map(|m| m.ino());
-                if live_inode != ours {
-                    self.file = open_append(&self.live)?;
-                }
-                self.generation = current;
+        result.and(stored)
+    }
+
+    fn append_locked<'a>(
+        &mut self,
+        generation: Option<u64>,
+        at: Option<(u64, u64)>,
+        source: &Source,
+        entries: &mut dyn Iterator<Item = Entry<'a>>,
+    ) -> Result<()> {
+        if let Some(current) = generation.filter(|&g| g != self.generation) {
+            // Another writer rotated some file: is ours still the live one?
+            let live_inode = std::fs::metadata(&self.live).ok().map(|m| m.ino());
+            let ours = self.file.metadata().ok().map(|m| m.ino());
+            if live_inode != ours {
+                self.file = open_append(&self.live)?;
             }
+            self.generation = current;
         }
         self.size = self.file.metadata().map(|m| m.size()).unwrap_or(self.size);
         let (realtime, monotonic) = at.unwrap_or_else(|| (now_realtime_us(), now_monotonic_us()));
         self.buf.clear();
-        encode_into(
-            &mut self.buf,
-            seq,
-            realtime,
-            monotonic,
-            priority,
-            source,
-            fields,
-            message,
-        );
-        let len = self.buf.len() as u64;
-        if len > self.max_bytes {
-            self.dropped += 1;
-            return Ok(());
-        }
-        if self.size + len > self.max_bytes {
-            self.file = rotate(&self.live, &self.rotated)?;
-            self.size = 0;
-            if let Some(t) = &mut ticket {
-                t.rotated()?;
-                self.generation = t.generation;
+        for (priority, fields, message) in entries {
+            let seq = self.sequencer.as_mut().map_or(0, Sequencer::take);
+            let start = self.buf.len();
+            encode_into(
+                &mut self.buf,
+                seq,
+                realtime,
+                monotonic,
+                priority,
+                source,
+                fields,
+                message,
+            );
+            let len = (self.buf.len() - start) as u64;
+            if len > self.max_bytes {
+                self.buf.truncate(start);
+                self.dropped += 1;
+                continue;
+            }
+            if self.size + self.buf.len() as u64 > self.max_bytes {
+                // Write what came before this record, then rotate and start afresh.
+                let record = self.buf.split_off(start);
+                self.flush()?;
+                self.file = rotate(&self.live, &self.rotated)?;
+                self.size = 0;
+                if let Some(s) = &mut self.sequencer {
+                    self.generation = s.rotated();
+                }
+                self.buf = record;
             }
         }
-        // One write(2) per record. A short write (disk full) would leave a partial line: cut
-        // it off again so the file stays a sequence of whole records.
-        match self.file.write(&self.buf) {
+        self.flush()
+    }
+
+    /// One write(2) of the buffered records. A short write (disk full) would leave a
+    /// partial line: cut it off again so the file stays a sequence of whole records.
+    fn flush(&mut self) -> Result<()> {
+        let len = self.buf.len() as u64;
+        if len == 0 {
+            return Ok(());
+        }
+        let result = match self.file.write(&self.buf) {
             Ok(n) if n as u64 == len => {
                 self.size += len;
                 Ok(())
@@ -210,7 +250,9 @@ impl JournalWriter {
                 ))
             }
             Err(e) => Err(Error::io(&self.live, e)),
-        }
+        };
+        self.buf.clear();
+        result
     }
 }
 
@@ -334,6 +376,42 @@ pub fn parse_level_prefix(line: &[u8]) -> Option<(u8, &[u8])> {
     Some((last - b'0', &line[end + 1..]))
 }
 
+/// The messages of one read, gathered to be appended with one lock and one write.
+#[derive(Debug, Default)]
+pub struct Batch {
+    data: Vec<u8>,
+    items: Vec<(u8, usize, usize)>,
+}
+
+impl Batch {
+    pub fn push(&mut self, priority: u8, message: &[u8]) {
+        let start = self.data.len();
+        self.data.extend_from_slice(message);
+        self.items.push((priority, start, self.data.len()));
+    }
+
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.items.clear();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// `(priority, message)` of each.
+    pub fn messages(&self) -> Vec<(u8, &[u8])> {
+        self.items
+            .iter()
+            .map(|&(p, a, b)| (p, &self.data[a..b]))
+            .collect()
+    }
+}
+
 /// Reads `input` to its end, writing every message as a record of `source`. Returns the
 /// number of messages.
 pub fn pump(
@@ -344,15 +422,7 @@ pub fn pump(
 ) -> Result<u64> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut count = 0u64;
-    let mut failure = None;
-    let mut emit = |priority: u8, message: &[u8]| {
-        if failure.is_none() {
-            match writer.append(source, priority, message) {
-                Ok(()) => count += 1,
-                Err(e) => failure = Some(e),
-            }
-        }
-    };
+    let mut batch = Batch::default();
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
@@ -360,13 +430,15 @@ pub fn pump(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Error::io("(log stream)", e)),
         };
-        splitter.feed(&buf[..n], &mut emit);
+        batch.clear();
+        splitter.feed(&buf[..n], &mut |p, m| batch.push(p, m));
+        writer.append_batch(source, &batch.messages())?;
+        count += batch.len() as u64;
     }
-    splitter.finish(&mut emit);
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(count),
-    }
+    batch.clear();
+    splitter.finish(&mut |p, m| batch.push(p, m));
+    writer.append_batch(source, &batch.messages())?;
+    Ok(count + batch.len() as u64)
 }
 
 #[cfg(test)]
