@@ -189,8 +189,7 @@ pub fn enter(root: &Root, name: &str) -> Result<Identity, CapsuleError> {
         return Err(CapsuleError::InvalidName(name.to_string()));
     }
     let uid = running_uid(root, name).ok_or_else(|| CapsuleError::NotRunning(name.into()))?;
-    // SAFETY: geteuid cannot fail.
-    let euid = unsafe { libc::geteuid() };
+    let euid = nix::unistd::geteuid().as_raw();
     if euid == 0 {
         switch_to(uid, uid).map_err(|e| CapsuleError::Switch(name.into(), e.to_string()))?;
     } else if euid != uid {
@@ -226,16 +225,10 @@ pub fn enter(root: &Root, name: &str) -> Result<Identity, CapsuleError> {
 
 /// setgroups/setgid/setuid, in that order (each needs the privileges the next drops).
 fn switch_to(uid: u32, gid: u32) -> std::io::Result<()> {
-    // SAFETY: plain syscalls with integer arguments; the group list is a valid array.
-    unsafe {
-        let groups = [gid];
-        if libc::setgroups(1, groups.as_ptr()) != 0
-            || libc::setgid(gid) != 0
-            || libc::setuid(uid) != 0
-        {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
+    use nix::unistd::{setgid, setgroups, setuid, Gid, Uid};
+    setgroups(&[Gid::from_raw(gid)])?;
+    setgid(Gid::from_raw(gid))?;
+    setuid(Uid::from_raw(uid))?;
     Ok(())
 }
 

@@ -29,6 +29,7 @@ pub mod select;
 pub mod service;
 pub mod state;
 pub mod supervisor;
+pub mod sys;
 pub mod time;
 pub mod uid_filter;
 pub mod unit;

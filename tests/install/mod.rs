@@ -3,6 +3,7 @@
 //! codes, stdout, the resulting trees and (where we match systemd word for word) stderr.
 
 mod changes;
+mod config;
 mod presets;
 mod scopes;
 mod states;

@@ -2,6 +2,7 @@
 //! and the terminal width (JSON is [`unitbox_core::json`]).
 
 use std::io::IsTerminal;
+use std::os::fd::AsFd;
 
 /// Formats rows into left-aligned columns separated by one space, like systemd's table
 /// printer; the last column is not padded.
@@ -45,15 +46,8 @@ pub fn terminal_width() -> Option<usize> {
     if !stdout.is_terminal() {
         return None;
     }
-    // SAFETY: winsize is plain integers; all-zero is a valid value.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    // SAFETY: TIOCGWINSZ only writes into the winsize struct we pass.
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
-    Some(if ok && ws.ws_col > 0 {
-        ws.ws_col as usize
-    } else {
-        80
-    })
+    let cols = unitbox_core::sys::window_size(stdout.as_fd()).map_or(0, |ws| ws.ws_col);
+    Some(if cols > 0 { cols as usize } else { 80 })
 }
 
 /// Shortens `text` to `width` characters with a trailing `…`, as systemd's `ellipsize()`

@@ -148,18 +148,10 @@ pub fn switch_user(user: Option<&(u32, Option<u32>)>) -> Result<(), String> {
     let Some(&(uid, gid)) = user else {
         return Ok(());
     };
-    const KEEP: u32 = u32::MAX;
-    if let Some(gid) = gid {
-        // SAFETY: plain syscall on integer arguments.
-        if unsafe { libc::setregid(gid, KEEP) } != 0 {
-            return Err(format!("Failed to change GID: {}", describe(Errno::last())));
-        }
-    }
-    // SAFETY: as above.
-    if unsafe { libc::setreuid(uid, KEEP) } != 0 {
-        return Err(format!("Failed to change UID: {}", describe(Errno::last())));
-    }
-    Ok(())
+    unitbox_core::sys::set_real_ids(Some(uid), gid).map_err(|(uid, errno)| {
+        let what = if uid { "UID" } else { "GID" };
+        format!("Failed to change {what}: {}", describe(errno))
+    })
 }
 
 #[cfg(test)]

@@ -21,13 +21,8 @@ pub struct Pty {
 pub fn open() -> io::Result<Pty> {
     let OpenptyResult { master, slave } = openpty(None, None).map_err(io::Error::from)?;
     let slave_path = std::fs::read_link(format!("/proc/self/fd/{}", slave.as_raw_fd()))?;
-    // SAFETY: winsize is plain old data, filled by TIOCGWINSZ.
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    // SAFETY: ioctls on descriptors we own (or our stdout) with a valid winsize.
-    unsafe {
-        if libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) == 0 {
-            libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &size);
-        }
+    if let Some(size) = unitbox_core::sys::window_size(io::stdout().as_fd()) {
+        let _ = unitbox_core::sys::set_window_size(master.as_fd(), &size);
     }
     Ok(Pty {
         master,

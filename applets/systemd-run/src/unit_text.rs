@@ -160,12 +160,7 @@ fn check_executable(path: &Path) -> std::io::Result<()> {
     if !meta.is_file() {
         return Err(std::io::Error::from_raw_os_error(libc::EACCES));
     }
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: access() with a valid NUL-terminated path.
-    if unsafe { libc::access(c_path.as_ptr(), libc::X_OK) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    nix::unistd::access(path, nix::unistd::AccessFlags::X_OK)?;
     // Root passes access(X_OK) for any file with one x bit; none at all is not runnable.
     if meta.permissions().mode() & 0o111 == 0 {
         return Err(std::io::Error::from_raw_os_error(libc::EACCES));

@@ -375,15 +375,10 @@ pub fn resolve_executable(
 }
 
 fn is_executable_file(path: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
     let Ok(meta) = std::fs::metadata(path) else {
         return false;
     };
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: `c` is a valid NUL-terminated string for the duration of the call.
-    meta.is_file() && unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0
+    meta.is_file() && nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok()
 }
 
 #[cfg(test)]

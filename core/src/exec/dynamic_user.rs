@@ -389,12 +389,9 @@ impl PwdLock {
         let deadline = Instant::now() + PWD_LOCK_TIMEOUT;
         let mut pause = Duration::from_millis(1);
         loop {
-            // SAFETY: flock is plain old data; all-zero means the whole file from offset 0.
-            let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-            fl.l_type = libc::F_WRLCK as libc::c_short;
-            fl.l_whence = libc::SEEK_SET as libc::c_short;
-            // SAFETY: F_SETLK with a valid flock struct on our own descriptor.
-            if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &fl) } == 0 {
+            let fl = crate::sys::whole_file_lock(libc::F_WRLCK);
+            let set = nix::fcntl::fcntl(file.as_raw_fd(), nix::fcntl::FcntlArg::F_SETLK(&fl));
+            if set.is_ok() {
                 return Ok(PwdLock { _file: file });
             }
             let err = io::Error::last_os_error();

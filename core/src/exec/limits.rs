@@ -77,11 +77,9 @@ impl ResourceLimit {
             rlim_cur: self.soft,
             rlim_max: self.hard,
         };
-        // SAFETY: setrlimit reads a valid rlimit struct.
-        if unsafe { libc::setrlimit(self.resource, &wanted) } == 0 {
+        let Err(err) = crate::sys::setrlimit(self.resource, &wanted) else {
             return Ok(());
-        }
-        let err = nix::errno::Errno::last_raw();
+        };
         if err != libc::EPERM {
             return Err(err);
         }
@@ -96,12 +94,7 @@ impl ResourceLimit {
         if fixed.rlim_cur == highest.rlim_cur && fixed.rlim_max == highest.rlim_max {
             return Ok(());
         }
-        // SAFETY: as above.
-        if unsafe { libc::setrlimit(self.resource, &fixed) } == 0 {
-            Ok(())
-        } else {
-            Err(nix::errno::Errno::last_raw())
-        }
+        crate::sys::setrlimit(self.resource, &fixed)
     }
 
     /// The values [`Self::apply_closest`] will end up with when they differ from the
@@ -123,12 +116,7 @@ impl ResourceLimit {
 }
 
 fn current(resource: Resource) -> Option<libc::rlimit> {
-    let mut now = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the struct we own.
-    (unsafe { libc::getrlimit(resource, &mut now) } == 0).then_some(now)
+    crate::sys::getrlimit(resource)
 }
 
 /// Whether this process has `cap` in its effective set (`CapEff:` of /proc/self/status).

@@ -16,7 +16,7 @@ use super::exit_status::code;
 use super::limits::ResourceLimit;
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -137,24 +137,11 @@ impl Spawned {
         let mut buf = [0u8; 8];
         let mut got = 0;
         while got < buf.len() {
-            // SAFETY: reading into the unfilled part of a local buffer.
-            let n = unsafe {
-                libc::read(
-                    self.status.as_raw_fd(),
-                    buf[got..].as_mut_ptr().cast(),
-                    buf.len() - got,
-                )
-            };
-            if n < 0 {
-                if io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                    continue;
-                }
-                break;
+            match nix::unistd::read(self.status.as_raw_fd(), &mut buf[got..]) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) | Ok(0) => break,
+                Ok(n) => got += n,
             }
-            if n == 0 {
-                break;
-            }
-            got += n as usize;
         }
         if got < buf.len() {
             return Ok(());
@@ -250,14 +237,7 @@ pub fn spawn(spec: &ProcessSpec) -> io::Result<Spawned> {
     if prepared.argv.is_empty() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "empty argv"));
     }
-    let mut pipe = [0 as RawFd; 2];
-    // SAFETY: `pipe` has room for the two descriptors.
-    if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: both descriptors were just created and are owned here.
-    let (read_end, write_end) =
-        unsafe { (OwnedFd::from_raw_fd(pipe[0]), OwnedFd::from_raw_fd(pipe[1])) };
+    let (read_end, write_end) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     let pass_fds: Vec<RawFd> = spec.pass_fds.clone();
     // SAFETY: the child only calls async-signal-safe functions on memory prepared above.
     let pid = unsafe { libc::fork() };
@@ -542,16 +522,11 @@ impl ExitStatus {
 
 /// Waits for a child (retrying on EINTR) and returns how it ended.
 pub fn wait_for(pid: i32) -> io::Result<ExitStatus> {
-    let mut status = 0;
     loop {
-        // SAFETY: `status` is a valid out pointer.
-        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if r == pid {
-            return Ok(ExitStatus::from_wait_status(status));
-        }
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return Err(e);
+        match crate::sys::waitpid(pid, 0) {
+            Ok(Some((r, status))) if r == pid => return Ok(ExitStatus::from_wait_status(status)),
+            Err(e) if e.raw_os_error() != Some(libc::EINTR) => return Err(e),
+            _ => {}
         }
     }
 }

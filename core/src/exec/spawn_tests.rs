@@ -11,8 +11,7 @@ use crate::users::UserDb;
 use std::io::Read;
 
 fn is_root() -> bool {
-    // SAFETY: getuid has no preconditions.
-    unsafe { libc::getuid() == 0 }
+    nix::unistd::getuid().is_root()
 }
 
 fn sh(script: &str) -> ProcessSpec {

@@ -103,28 +103,15 @@ pub fn send(dir: &StateDir, command: Command) -> Result<(), ControlError> {
     }
 }
 
-fn peer_credentials(stream: &UnixStream) -> io::Result<libc::ucred> {
-    // SAFETY: ucred is plain old data; getsockopt fills at most `len` bytes of it.
-    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: SO_PEERCRED on a connected unix socket we own, into a buffer of `len` bytes.
-    let rc = unsafe {
-        libc::getsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(cred)
+fn peer_credentials(stream: &UnixStream) -> io::Result<nix::sys::socket::UnixCredentials> {
+    Ok(nix::sys::socket::getsockopt(
+        stream,
+        nix::sys::socket::sockopt::PeerCredentials,
+    )?)
 }
 
 fn peer_pid(stream: &UnixStream) -> io::Result<u32> {
-    Ok(peer_credentials(stream)?.pid as u32)
+    Ok(peer_credentials(stream)?.pid() as u32)
 }
 
 /// The init's end: a non-blocking listener polled by the event loop.
@@ -174,9 +161,8 @@ impl Drop for ControlServer {
 }
 
 fn serve(stream: UnixStream) -> Option<Command> {
-    // SAFETY: geteuid cannot fail.
-    let me = unsafe { libc::geteuid() };
-    let allowed = peer_credentials(&stream).is_ok_and(|c| c.uid == 0 || c.uid == me);
+    let me = nix::unistd::geteuid().as_raw();
+    let allowed = peer_credentials(&stream).is_ok_and(|c| c.uid() == 0 || c.uid() == me);
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(LINE_TIMEOUT));
     let _ = stream.set_write_timeout(Some(LINE_TIMEOUT));

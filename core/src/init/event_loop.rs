@@ -47,15 +47,13 @@ struct Init {
 
 /// Runs the init until it has shut down; returns its exit status.
 pub fn run(opts: InitOptions) -> i32 {
-    // SAFETY: getpid cannot fail.
-    let me = unsafe { libc::getpid() };
+    let me = nix::unistd::getpid().as_raw();
     if me != 1 {
         // Orphans of our services must come to us, as they would to PID 1.
-        // SAFETY: prctl with plain integer arguments.
-        if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
+        if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
             eprintln!(
                 "unitbox: cannot become a child subreaper: {}",
-                std::io::Error::last_os_error()
+                std::io::Error::from(e)
             );
             return 1;
         }
@@ -114,9 +112,8 @@ pub fn run(opts: InitOptions) -> i32 {
 /// standard descriptors (the launcher points a supervisor's own 0-2 at /dev/null) and
 /// without close-on-exec, so it survives their `exec`.
 fn share_console() {
-    // SAFETY: duplicating our stdout into a new descriptor.
-    let fd = unsafe { libc::fcntl(1, libc::F_DUPFD, 3) };
-    if fd >= 0 {
+    // Not close-on-exec, and never closed: it is the supervisors' console.
+    if let Ok(fd) = nix::fcntl::fcntl(1, nix::fcntl::FcntlArg::F_DUPFD(3)) {
         // The init is still single-threaded here: changing the environment is safe.
         std::env::set_var(crate::supervisor::output::CONSOLE_FD_ENV, fd.to_string());
     }
@@ -173,11 +170,12 @@ impl Init {
             _pidfds = processes::pidfds(&left_over, MAX_PIDFDS);
             fds.extend(_pidfds.iter().map(|f| pollfd(f.as_raw_fd())));
         }
-        // SAFETY: poll on descriptors that stay open for the duration of the call.
-        let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
-        if rc < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            // Nothing sensible to do but not to spin: the next round sees the same state.
-            eprintln!("unitbox: poll: {}", std::io::Error::last_os_error());
+        match crate::sys::poll(&mut fds, timeout) {
+            Err(e) if e.kind() != std::io::ErrorKind::Interrupted => {
+                // Nothing sensible to do but not to spin: the next round sees the same state.
+                eprintln!("unitbox: poll: {e}");
+            }
+            _ => {}
         }
     }
 
@@ -248,8 +246,7 @@ impl Init {
             // Asked again while the units stop: stop waiting for them.
             Stage::Stopping => {
                 if let Some(pid) = self.stop_job.take() {
-                    // SAFETY: signalling our own job child.
-                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    let _ = crate::sys::kill(pid, libc::SIGKILL);
                 }
                 self.start_killing();
             }
@@ -275,8 +272,7 @@ impl Init {
         println!("unitbox: shutting down");
         if let Some(pid) = self.boot_job.take() {
             // The boot is abandoned; its units are stopped like all others.
-            // SAFETY: signalling our own job child.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
+            let _ = crate::sys::kill(pid, libc::SIGTERM);
         }
         if request.force {
             self.start_killing();

@@ -87,8 +87,7 @@ impl InitOptions {
 /// uid's user units plus the system units whose `User=` is it (see
 /// [`Scope::include_filtered_system_units`]).
 pub fn scope_for_init(root: Root, env: &dyn Fn(&str) -> Option<String>) -> Scope {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
+    if nix::unistd::geteuid().is_root() {
         Scope::new(ScopeKind::System, root, Identity::root_user(), env)
     } else {
         let identity = Identity::current(&root, env);

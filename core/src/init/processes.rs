@@ -44,13 +44,12 @@ pub fn remaining(proc: &Path, me: i32) -> Vec<i32> {
 /// is signalled by pid.
 pub fn signal_remaining(me: i32, signal: i32) {
     if me == 1 {
-        // SAFETY: kill(-1) from the init of a PID namespace stays inside that namespace.
-        unsafe { libc::kill(-1, signal) };
+        // kill(-1) from the init of a PID namespace stays inside that namespace.
+        let _ = crate::sys::kill(-1, signal);
         return;
     }
     for pid in remaining(Path::new("/proc"), me) {
-        // SAFETY: plain kill of a descendant.
-        unsafe { libc::kill(pid, signal) };
+        let _ = crate::sys::kill(pid, signal);
     }
 }
 
@@ -59,12 +58,7 @@ pub fn signal_remaining(me: i32, signal: i32) {
 pub fn pidfds(pids: &[i32], limit: usize) -> Vec<std::os::fd::OwnedFd> {
     pids.iter()
         .take(limit)
-        .filter_map(|&pid| {
-            // SAFETY: pidfd_open returns a new descriptor or -1.
-            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
-            // SAFETY: a fresh descriptor we own.
-            (fd >= 0).then(|| unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) })
-        })
+        .filter_map(|&pid| crate::sys::pidfd_open(pid).ok())
         .collect()
 }
 

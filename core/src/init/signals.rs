@@ -55,13 +55,7 @@ impl Signals {
         ] {
             set.add(s);
         }
-        let mut raw = set.as_ref().to_owned();
-        for n in [3, 4, 5, 6] {
-            // SAFETY: adding a valid signal number to a sigset we own.
-            unsafe { libc::sigaddset(&mut raw, rtmin(n)) };
-        }
-        // SAFETY: `raw` was built from a valid SigSet with sigaddset.
-        let set = unsafe { SigSet::from_sigset_t_unchecked(raw) };
+        let set = crate::sys::sigset_with(&set, &[rtmin(3), rtmin(4), rtmin(5), rtmin(6)]);
         let mut original = SigSet::empty();
         nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut original))?;
         let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
@@ -100,17 +94,12 @@ pub struct Reaped {
 pub fn reap_all() -> Vec<Reaped> {
     let mut out = Vec::new();
     loop {
-        let mut status = 0;
-        // SAFETY: waitpid on any child, non-blocking, into a local int.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-        if pid <= 0 {
-            // 0: children remain, none exited; -1: ECHILD (none at all) or EINTR.
-            if pid < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
-            {
-                continue;
-            }
-            return out;
-        }
+        // None: children remain, none exited; Err: ECHILD (none at all) or EINTR.
+        let (pid, status) = match crate::sys::waitpid(-1, libc::WNOHANG) {
+            Ok(Some(reaped)) => reaped,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            _ => return out,
+        };
         let code = if libc::WIFEXITED(status) {
             libc::WEXITSTATUS(status)
         } else if libc::WIFSIGNALED(status) {

@@ -70,7 +70,7 @@ pub(crate) fn apply(
 
 /// systemd's `install_info_apply` for one unit: link (for files outside the search
 /// path), `Alias=`, `WantedBy=`, `RequiredBy=`.
-fn apply_one(
+pub(crate) fn apply_one(
     scope: &Scope,
     index: &Index,
     log: &mut ChangeLog,

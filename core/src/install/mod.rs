@@ -7,16 +7,19 @@
 //! - [`info`]: finding a unit file the way install.c does and reading its `[Install]`.
 //! - [`state`]: the `is-enabled` vocabulary.
 //! - [`changes`]: the symlink plan/apply primitives and systemd's messages about them.
-//! - [`ops`]: the verbs built on those; [`preset`]: `*.preset` files; [`sysv`]: init.d.
+//! - [`ops`]: the verbs built on those; [`preset`]: `*.preset` files; [`sysv`]: init.d;
+//!   [`dependency`]: add-wants/add-requires; [`revert`]: back to the vendor state.
 
 mod apply;
 pub mod changes;
 mod context;
+pub mod dependency;
 pub mod index;
 pub mod info;
 pub mod list;
 pub mod ops;
 pub mod preset;
+pub mod revert;
 mod specifier;
 pub mod state;
 pub mod sysv;

@@ -515,8 +515,7 @@ pub fn can_reload(unit: &Unit, scope: &Scope) -> bool {
 /// The UID filter, in its one place: a system-scope manager that is not root may only run
 /// the system units whose `User=` is itself.
 pub fn permitted(scope: &Scope, unit: &Unit) -> bool {
-    // SAFETY: geteuid cannot fail.
-    let euid = unsafe { libc::geteuid() };
+    let euid = nix::unistd::geteuid().as_raw();
     if !scope.is_system() || euid == 0 || unit.id.unit_type() != "service" {
         return true;
     }

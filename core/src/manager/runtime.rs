@@ -52,19 +52,12 @@ pub fn wait_for_supervisor_exit(alive: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    // SAFETY: flock is plain old data; all-zero is the whole file from offset 0.
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = libc::F_RDLCK as libc::c_short;
-    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    let fl = crate::sys::whole_file_lock(libc::F_RDLCK);
     loop {
-        // SAFETY: F_OFD_SETLKW with a valid flock struct on our own descriptor.
-        let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLKW, &mut fl) };
-        if rc == 0 {
-            return Ok(()); // Dropping the file releases the read lock.
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
+        match nix::fcntl::fcntl(file.as_raw_fd(), nix::fcntl::FcntlArg::F_OFD_SETLKW(&fl)) {
+            Ok(_) => return Ok(()), // Dropping the file releases the read lock.
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
         }
     }
 }

@@ -22,7 +22,6 @@ use crate::state::{ActiveState, StateDir, UnitState};
 use crate::unit::{Unit, UnitName, UnitStore};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -179,21 +178,8 @@ pub fn reference(scope: &Scope, name: &str) -> crate::Result<Reference> {
         .ok_or_else(|| crate::Error::Invalid(TransientError::NoTransientDir.to_string()))?;
     let host = scope.root.host_path(&logical.join(name));
     let file = File::open(&host).map_err(|e| crate::Error::io(&host, e))?;
-    flock(&file, libc::LOCK_SH).map_err(|e| crate::Error::io(&host, e))?;
+    crate::sys::flock(&file, libc::LOCK_SH).map_err(|e| crate::Error::io(&host, e))?;
     Ok(Reference { _file: file })
-}
-
-fn flock(file: &File, op: libc::c_int) -> io::Result<()> {
-    loop {
-        // SAFETY: flock on a descriptor we own.
-        if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
 }
 
 /// Whether a unit in this state with this `CollectMode=` may be collected.
@@ -252,7 +238,7 @@ fn remove_unreferenced(scope: &Scope, fragment: &Path, state_path: &Path) {
         return;
     };
     // A reference holder has a shared lock: then it collects, not us.
-    if flock(&file, libc::LOCK_EX | libc::LOCK_NB).is_err() {
+    if crate::sys::flock(&file, libc::LOCK_EX | libc::LOCK_NB).is_err() {
         return;
     }
     let mut dropins = host.clone().into_os_string();

@@ -292,8 +292,7 @@ fn file_safe(unit: &str) -> String {
 fn expected_owner(scope: &Scope) -> u32 {
     match scope.kind {
         ScopeKind::User => scope.identity.uid,
-        // SAFETY: geteuid cannot fail.
-        _ => unsafe { libc::geteuid() },
+        _ => nix::unistd::geteuid().as_raw(),
     }
 }
 
@@ -302,8 +301,7 @@ fn expected_owner(scope: &Scope) -> u32 {
 fn ensure_dir(path: &Path, mode: u32, owner: u32, group: u32) -> Result<()> {
     match fs::DirBuilder::new().mode(mode).create(path) {
         Ok(()) => {
-            // SAFETY: geteuid cannot fail.
-            if unsafe { libc::geteuid() } == 0 && owner != 0 {
+            if nix::unistd::geteuid().is_root() && owner != 0 {
                 std::os::unix::fs::lchown(path, Some(owner), Some(group))
                     .map_err(|e| Error::io(path, e))?;
             }
@@ -413,8 +411,10 @@ mod tests {
     use crate::users::Identity;
 
     fn me() -> Identity {
-        // SAFETY: getuid/getgid cannot fail.
-        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        let (uid, gid) = (
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+        );
         Identity {
             uid,
             gid,

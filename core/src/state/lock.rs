@@ -47,19 +47,6 @@ fn open_lock_file(path: &Path) -> Result<File> {
         .map_err(|e| Error::io(path, e))
 }
 
-fn flock(file: &File, op: libc::c_int) -> io::Result<()> {
-    loop {
-        // SAFETY: flock on a descriptor we own.
-        if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
-}
-
 fn would_block(err: &io::Error) -> bool {
     err.raw_os_error() == Some(libc::EWOULDBLOCK)
 }
@@ -67,7 +54,7 @@ fn would_block(err: &io::Error) -> bool {
 /// Takes the exclusive lock without waiting; `Ok(None)` if someone else holds it.
 pub fn try_lock(path: &Path) -> Result<Option<FileLock>> {
     let file = open_lock_file(path)?;
-    match flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
+    match crate::sys::flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
         Ok(()) => Ok(Some(FileLock {
             _held: file,
             path: path.to_path_buf(),
@@ -109,22 +96,13 @@ pub struct AliveLock {
     path: PathBuf,
 }
 
-fn ofd_lock_request(kind: libc::c_int) -> libc::flock {
-    // SAFETY: flock is plain old data; all-zero is a valid value (whole file from offset 0).
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = kind as libc::c_short;
-    fl.l_whence = libc::SEEK_SET as libc::c_short;
-    fl
-}
-
 impl AliveLock {
     /// Takes the liveness lock; `Ok(None)` if another live process holds it.
     pub fn acquire(path: &Path) -> Result<Option<AliveLock>> {
         let file = open_lock_file(path)?;
-        let mut fl = ofd_lock_request(libc::F_WRLCK);
-        // SAFETY: F_OFD_SETLK with a valid flock struct on our own descriptor.
-        let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &mut fl) };
-        if rc == 0 {
+        let fl = crate::sys::whole_file_lock(libc::F_WRLCK);
+        let rc = nix::fcntl::fcntl(file.as_raw_fd(), nix::fcntl::FcntlArg::F_OFD_SETLK(&fl));
+        if rc.is_ok() {
             return Ok(Some(AliveLock {
                 file,
                 path: path.to_path_buf(),
@@ -164,10 +142,9 @@ pub fn is_alive(path: &Path) -> bool {
             return false;
         }
     };
-    let mut fl = ofd_lock_request(libc::F_WRLCK);
-    // SAFETY: F_OFD_GETLK with a valid flock struct on our own descriptor; it only reports.
-    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_GETLK, &mut fl) };
-    if rc != 0 {
+    let mut fl = crate::sys::whole_file_lock(libc::F_WRLCK);
+    let rc = nix::fcntl::fcntl(file.as_raw_fd(), nix::fcntl::FcntlArg::F_OFD_GETLK(&mut fl));
+    if rc.is_err() {
         log::warn!(
             "{}: {}; assuming no live supervisor",
             path.display(),

@@ -16,7 +16,7 @@ use crate::{Error, Result};
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -66,8 +66,7 @@ fn capsule_credentials(scope: &Scope) -> Result<Option<(u32, u32)>> {
     let ScopeKind::Capsule(name) = &scope.kind else {
         return Ok(None);
     };
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
+    if !nix::unistd::geteuid().is_root() {
         return Ok(None);
     }
     match crate::capsule::running_uid(&scope.root, name) {
@@ -82,23 +81,13 @@ fn capsule_credentials(scope: &Scope) -> Result<Option<(u32, u32)>> {
 /// the supervisor, just before its `exec`. Kept above 2 so that pointing the supervisor's
 /// standard streams at /dev/null cannot clobber it.
 fn report_pipe() -> Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0 as RawFd; 2];
-    // SAFETY: pipe2 fills two descriptors we then own.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(Error::io("pipe", io::Error::last_os_error()));
-    }
-    // SAFETY: both descriptors were just created and are owned by nobody else.
-    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| Error::io("pipe", e.into()))?;
     if write.as_raw_fd() > 2 {
         return Ok((read, write));
     }
-    // SAFETY: F_DUPFD_CLOEXEC on a descriptor we own gives a new one we own.
-    let high = unsafe { libc::fcntl(write.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
-    if high < 0 {
-        return Err(Error::io("pipe", io::Error::last_os_error()));
-    }
-    // SAFETY: `high` is a fresh descriptor.
-    Ok((read, unsafe { OwnedFd::from_raw_fd(high) }))
+    let high = crate::sys::dup_above(write.as_raw_fd(), 3).map_err(|e| Error::io("pipe", e))?;
+    Ok((read, high))
 }
 
 fn c_argv(args: &LaunchArgs) -> Result<Vec<CString>> {
@@ -145,18 +134,15 @@ fn spawn_detached(
             }
         }
     }
-    let mut status = 0;
-    loop {
-        // SAFETY: reaping our own child.
-        let r = unsafe { libc::waitpid(intermediate, &mut status, 0) };
-        if r >= 0 {
-            break;
+    let status = loop {
+        match crate::sys::waitpid(intermediate, 0) {
+            Ok(reaped) => break reaped.map_or(0, |(_, status)| status),
+            Err(err) if err.kind() != io::ErrorKind::Interrupted => {
+                return Err(Error::io(SELF_EXE, err))
+            }
+            Err(_) => {}
         }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(Error::io(SELF_EXE, err));
-        }
-    }
+    };
     if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
         Ok(())
     } else {

@@ -32,15 +32,13 @@ impl ControlServer {
     pub fn bind(address: &SocketAddress, owner: Option<(u32, u32)>) -> std::io::Result<Self> {
         address.remove_stale()?;
         // Created closed to others from the start (no window with a wider mode).
-        // SAFETY: umask only changes this process's file creation mask.
-        let old = unsafe { libc::umask(0o177) };
+        use nix::sys::stat::{umask, Mode};
+        let old = umask(Mode::from_bits_truncate(0o177));
         let bound = UnixListener::bind_addr(&address.to_socket_addr()?);
-        // SAFETY: restoring the previous mask.
-        unsafe { libc::umask(old) };
+        umask(old);
         let listener = bound?;
         listener.set_nonblocking(true)?;
-        // SAFETY: geteuid cannot fail.
-        let me = unsafe { libc::geteuid() };
+        let me = nix::unistd::geteuid().as_raw();
         let mut allowed_uids = vec![0, me];
         if let (SocketAddress::Path(p), Some((uid, gid))) = (address, owner) {
             if me == 0 && uid != 0 {

@@ -58,8 +58,7 @@ impl Supervisor {
                 ms.min(i32::MAX as u128) as libc::c_int
             }
         };
-        // SAFETY: `fds` is a valid array of pollfd for the duration of the call.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+        let n = crate::sys::poll(&mut fds, timeout_ms).unwrap_or(0);
         if n > 0 {
             for p in fds.iter().filter(|p| p.revents != 0 && Some(p.fd) != extra) {
                 self.handle_fd(p.fd);
@@ -243,20 +242,12 @@ impl Supervisor {
     pub fn set_main_pid(&mut self, pid: i32) {
         self.main_pid = Some(pid);
         self.main_pidfd = None;
-        // SAFETY: getpid cannot fail.
-        let me = unsafe { libc::getpid() };
+        let me = nix::unistd::getpid().as_raw();
         let parent = std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .ok()
             .and_then(|s| kill::parse_ppid(&s));
         if parent != Some(me) {
-            // SAFETY: pidfd_open returns a new descriptor or -1.
-            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as RawFd;
-            if fd >= 0 {
-                // SAFETY: a fresh descriptor we own.
-                self.main_pidfd = Some(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) });
-                // SAFETY: fcntl on our own descriptor.
-                unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-            }
+            self.main_pidfd = crate::sys::pidfd_open(pid).ok();
         }
         self.state.exec_main_pid = pid as u32;
         self.state.exec_main_start = crate::time::DualTimestamp::now();
@@ -267,13 +258,7 @@ impl Supervisor {
 
     /// Reaps every exited child; keeps the statuses of the main and control processes.
     fn reap(&mut self) {
-        loop {
-            let mut status = 0;
-            // SAFETY: waitpid with a valid out pointer.
-            let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-            if pid <= 0 {
-                break;
-            }
+        while let Ok(Some((pid, status))) = crate::sys::waitpid(-1, libc::WNOHANG) {
             // Its last lines come before anything said about its exit.
             self.output.process_exited(pid as u32);
             if Some(pid) == self.main_pid || Some(pid) == self.control_pid {

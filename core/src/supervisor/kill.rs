@@ -51,8 +51,7 @@ pub fn descendants(table: &[(i32, i32)], root: i32) -> Vec<i32> {
 
 /// The processes of the unit now: our descendants.
 pub fn unit_processes() -> Vec<i32> {
-    // SAFETY: getpid cannot fail.
-    let me = unsafe { libc::getpid() };
+    let me = nix::unistd::getpid().as_raw();
     descendants(&process_table(), me)
 }
 
@@ -89,8 +88,7 @@ pub fn stop_targets(
 pub fn signal_all(pids: &[i32], signal: i32) {
     for &pid in pids {
         if pid > 1 {
-            // SAFETY: kill on a pid of our own unit.
-            unsafe { libc::kill(pid, signal) };
+            let _ = crate::sys::kill(pid, signal);
         }
     }
 }

@@ -208,8 +208,7 @@ impl Launcher {
             login,
             invocation_id: Some(env.invocation_id.clone()).filter(|i| !i.is_empty()),
             main_pid: env.main_pid,
-            // SAFETY: getpid cannot fail.
-            manager_pid: (!self.scope.is_system()).then(|| unsafe { libc::getpid() } as u32),
+            manager_pid: (!self.scope.is_system()).then(std::process::id),
             notify_socket: self.notify_socket.clone(),
             watchdog: None,
             directories,
@@ -262,8 +261,7 @@ impl Launcher {
 /// Only a root manager can hand out uids; a user manager (systemd refuses `DynamicUser=`
 /// there too in effect) runs such a unit as itself.
 fn can_allocate() -> bool {
-    // SAFETY: geteuid cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = nix::unistd::geteuid().is_root();
     if !root {
         log::warn!("DynamicUser= needs a manager running as root; ignoring it.");
     }

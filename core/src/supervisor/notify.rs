@@ -107,8 +107,7 @@ impl NotifySocket {
                     // File descriptors (FDSTORE=1) are not kept: close them.
                     ControlMessageOwned::ScmRights(fds) => {
                         for fd in fds {
-                            // SAFETY: the kernel just gave us these descriptors.
-                            unsafe { libc::close(fd) };
+                            let _ = nix::unistd::close(fd);
                         }
                     }
                     _ => {}

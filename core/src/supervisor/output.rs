@@ -15,7 +15,7 @@ use crate::state::boot::current_boot_id;
 use crate::state::StateDir;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 
 /// Names the descriptor on which PID 1 wants a copy of every service's output.
@@ -76,10 +76,11 @@ pub struct Output {
 /// the child's stdout must); both close-on-exec: children get duplicates.
 fn pipe() -> std::io::Result<(File, OwnedFd)> {
     let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    // SAFETY: fcntl on a descriptor we own; a read end has no other status flags.
-    if unsafe { libc::fcntl(r.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) } < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    // A fresh read end has no other status flags.
+    nix::fcntl::fcntl(
+        r.as_raw_fd(),
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    )?;
     Ok((File::from(r), w))
 }
 
@@ -351,10 +352,7 @@ pub fn console_for(state_dir: &StateDir) -> Option<File> {
 /// so that services never inherit it.
 fn console_from_env() -> Option<File> {
     let fd: RawFd = std::env::var(CONSOLE_FD_ENV).ok()?.parse().ok()?;
-    // SAFETY: duplicating a descriptor number; failure is checked.
-    let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
-    // SAFETY: `dup` is a fresh descriptor we own.
-    (dup >= 0).then(|| unsafe { File::from_raw_fd(dup) })
+    crate::sys::dup_above(fd, 3).ok().map(File::from)
 }
 
 /// PID 1's stdout, when the scope's init is a unitbox PID 1 that copies service output
@@ -397,8 +395,7 @@ mod tests {
     fn command(out: &mut Output, pid: u32, identifier: &str) -> (OwnedFd, OwnedFd) {
         let pipes = out.command_pipes().unwrap();
         let (stdout, stderr) = pipes.child_fds();
-        // SAFETY: the duplicate is a fresh descriptor this test then owns.
-        let child = |fd: RawFd| unsafe { OwnedFd::from_raw_fd(nix::unistd::dup(fd).unwrap()) };
+        let child = |fd: RawFd| crate::sys::dup_above(fd, 0).unwrap();
         let held = (child(stdout), child(stderr));
         let writer = Writer {
             pid,

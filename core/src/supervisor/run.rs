@@ -22,7 +22,7 @@ use std::collections::{HashMap, VecDeque};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::Write;
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 use std::path::Path;
 
 /// `unitbox __supervise --scope=… [--root=…] [--report-fd=N] [--restart] UNIT`.
@@ -66,14 +66,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
 
 /// Adopts the inherited report pipe, close-on-exec so no service inherits it.
 fn take_report_fd(fd: RawFd) -> Option<OwnedFd> {
-    // SAFETY: F_GETFD only checks the descriptor exists.
-    if fd < 3 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+    if fd < 3 {
         return None;
     }
-    // SAFETY: as above; setting FD_CLOEXEC on an inherited descriptor.
-    unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     // SAFETY: the launcher handed this descriptor to us alone.
-    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+    unsafe { crate::sys::adopt_fd(fd) }
 }
 
 struct SetupFailure {
@@ -153,11 +150,10 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
         log::warn!("{}:{}: {}", w.file.display(), w.line, w.message);
     }
 
-    // SAFETY: prctl with constant arguments.
-    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } < 0 {
+    if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
         fail!(
             "Failed to become a child subreaper: {}",
-            std::io::Error::last_os_error()
+            std::io::Error::from(e)
         );
     }
     let mut mask = SigSet::empty();
@@ -172,8 +168,8 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
     if let Err(e) = nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None) {
         fail!("Failed to block signals: {e}");
     }
-    // SAFETY: ignoring SIGPIPE (answers to clients that left); children reset it.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    // Answers to clients that left must not kill us; children reset it.
+    crate::sys::ignore_signal(Signal::SIGPIPE);
     let signal_fd =
         match SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC) {
             Ok(fd) => fd,

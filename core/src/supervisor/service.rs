@@ -403,16 +403,7 @@ impl Supervisor {
     /// Whether any process of the unit is left (as subreaper, every descendant of ours
     /// that is alive has a live child of ours above it).
     pub fn has_processes(&self) -> bool {
-        // SAFETY: waitid with WNOWAIT only reports; the siginfo is a local out value.
-        unsafe {
-            let mut info: libc::siginfo_t = std::mem::zeroed();
-            libc::waitid(
-                libc::P_ALL,
-                0,
-                &mut info,
-                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-            ) == 0
-        }
+        crate::sys::has_children()
     }
 
     pub fn main_alive(&self) -> bool {

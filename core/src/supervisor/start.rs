@@ -383,8 +383,7 @@ impl Supervisor {
             }
         }
         if self.config.guess_main_pid {
-            // SAFETY: getpid cannot fail.
-            let me = unsafe { libc::getpid() };
+            let me = nix::unistd::getpid().as_raw();
             let children: Vec<i32> = super::kill::process_table()
                 .into_iter()
                 .filter(|&(_, ppid)| ppid == me)

@@ -11,16 +11,13 @@ pub const USEC_PER_MONTH: u64 = 2_629_800 * USEC_PER_SEC;
 pub const USEC_PER_YEAR: u64 = 31_557_600 * USEC_PER_SEC;
 
 fn clock_us(clock: libc::clockid_t) -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
+    let Ok(ts) = nix::time::clock_gettime(nix::time::ClockId::from_raw(clock)) else {
+        return 0;
     };
-    // SAFETY: ts is a valid, writable timespec; clock_gettime only writes it.
-    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
-    if rc != 0 || ts.tv_sec < 0 {
+    if ts.tv_sec() < 0 {
         return 0;
     }
-    ts.tv_sec as u64 * USEC_PER_SEC + ts.tv_nsec as u64 / 1000
+    ts.tv_sec() as u64 * USEC_PER_SEC + ts.tv_nsec() as u64 / 1000
 }
 
 /// µs since the epoch (CLOCK_REALTIME).

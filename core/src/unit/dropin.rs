@@ -98,7 +98,7 @@ fn find_dirs(store: &UnitStore, unit: &Unit, suffix: &str) -> Vec<PathBuf> {
 }
 
 /// systemd's hidden and backup files, which directory listings skip.
-fn is_hidden_or_backup(name: &str) -> bool {
+pub(crate) fn is_hidden_or_backup(name: &str) -> bool {
     const BACKUP: &[&str] = &[
         "~",
         ".rpmnew",

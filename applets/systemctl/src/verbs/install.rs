@@ -41,7 +41,7 @@ fn arrow() -> &'static str {
 /// systemctl's `mangle_names()`: paths stay as they are, names are mangled by
 /// [`name::mangle_with_suffix`] (with its notice unless `-q`); an argument that cannot
 /// become a unit name fails the verb before anything is touched.
-fn mangle(arg: &str, suffix: &str, quiet: bool) -> CtlResult<String> {
+pub(super) fn mangle(arg: &str, suffix: &str, quiet: bool) -> CtlResult<String> {
     if arg.contains('/') {
         return Ok(arg.to_string());
     }
@@ -64,7 +64,7 @@ fn mangled_args(ctx: &Ctx, suffix: &str) -> CtlResult<Vec<String>> {
         .collect()
 }
 
-fn flags(ctx: &Ctx) -> Flags {
+pub(super) fn flags(ctx: &Ctx) -> Flags {
     Flags {
         runtime: ctx.opts.runtime,
         force: ctx.opts.force,
@@ -73,7 +73,7 @@ fn flags(ctx: &Ctx) -> Flags {
 
 /// Prints the change report and turns systemd's result into an exit status: a negative
 /// errno fails, with a generic line when no change explained it.
-fn finish(ctx: &Ctx, log: &ChangeLog, verb: &str, r: i32) -> CtlResult {
+pub(super) fn finish(ctx: &Ctx, log: &ChangeLog, verb: &str, r: i32) -> CtlResult {
     let (lines, printed_error) = log.report(verb, ctx.opts.quiet, arrow());
     for line in lines {
         eprintln!("{line}");

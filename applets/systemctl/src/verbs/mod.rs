@@ -1,6 +1,7 @@
 //! One module per family of verbs; `dispatch` maps a verb name to its function.
 
 pub mod cat;
+pub mod config;
 pub mod container;
 pub mod deps;
 pub mod init;
@@ -38,6 +39,9 @@ const VERBS: &[(&str, usize, Verb)] = &[
     ("preset-all", 0, install::preset_all),
     ("set-default", 1, install::set_default),
     ("get-default", 0, install::get_default),
+    ("add-wants", 2, config::add_wants),
+    ("add-requires", 2, config::add_requires),
+    ("revert", 1, config::revert),
     ("start", 1, lifecycle::start),
     ("stop", 1, lifecycle::stop),
     ("condstop", 1, lifecycle::stop),
@@ -93,9 +97,6 @@ const CONTAINER_VERBS: &[(&str, usize, Verb)] = &[
     ("freeze", 1, container::not_supported),
     ("thaw", 1, container::not_supported),
     ("edit", 1, container::not_supported),
-    ("revert", 1, container::not_supported),
-    ("add-wants", 2, container::not_supported),
-    ("add-requires", 2, container::not_supported),
     ("set-property", 2, container::not_supported),
     ("set-environment", 1, container::not_supported),
     ("unset-environment", 1, container::not_supported),

@@ -335,8 +335,7 @@ fn system_summary(ctx: &Ctx, universe: &Universe, printer: &Printer) -> String {
 fn boot_realtime() -> Option<u64> {
     let stat = std::fs::read_to_string("/proc/1/stat").ok()?;
     let ticks = unitbox_core::state::boot::parse_stat_start_time(&stat)?;
-    // SAFETY: sysconf has no memory effects.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok()??;
     let hz = u64::try_from(hz).ok().filter(|&h| h > 0)?;
     let since_boot = ticks * 1_000_000 / hz;
     let uptime_now = unitbox_core::time::now_monotonic_us();

@@ -253,23 +253,18 @@ fn security(p: &str) -> bool {
 
 /// `use_audit()`: the kernel has audit when an audit netlink socket can be created.
 fn audit_available() -> bool {
-    // SAFETY: plain socket creation; the descriptor is closed right away.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            libc::NETLINK_AUDIT,
-        )
-    };
-    if fd < 0 {
-        return !matches!(
-            Errno::last(),
-            Errno::EAFNOSUPPORT | Errno::EPROTONOSUPPORT | Errno::EPERM
-        );
-    }
-    // SAFETY: fd is a descriptor we own.
-    unsafe { libc::close(fd) };
-    true
+    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockProtocol, SockType};
+    let sock = socket(
+        AddressFamily::Netlink,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::NetlinkAudit,
+    );
+    // The socket is closed right away (dropped).
+    !matches!(
+        sock,
+        Err(Errno::EAFNOSUPPORT | Errno::EPROTONOSUPPORT | Errno::EPERM)
+    )
 }
 
 const CAPABILITIES: &[&str] = &[

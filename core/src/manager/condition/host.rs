@@ -259,33 +259,23 @@ pub(super) fn read_trimmed(path: &Path) -> Option<String> {
 
 /// uname(2): (release, machine).
 fn uname() -> Option<(String, String)> {
-    // SAFETY: an all-zero utsname is a valid value (arrays of c_char).
-    let mut raw: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: uname() only writes into the struct we pass, which lives for this call.
-    if unsafe { libc::uname(&mut raw) } != 0 {
-        return None;
-    }
-    let text = |field: &[libc::c_char]| {
-        let bytes: Vec<u8> = field
-            .iter()
-            .take_while(|&&c| c != 0)
-            .map(|&c| c as u8)
-            .collect();
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
-    Some((text(&raw.release), text(&raw.machine)))
+    let raw = nix::sys::utsname::uname().ok()?;
+    let text = |field: &std::ffi::OsStr| field.to_string_lossy().into_owned();
+    Some((text(raw.release()), text(raw.machine())))
 }
 
 fn read_physical_memory() -> u64 {
-    // SAFETY: sysconf has no memory effects.
-    let (pages, page) = unsafe {
-        (
-            libc::sysconf(libc::_SC_PHYS_PAGES),
-            libc::sysconf(libc::_SC_PAGESIZE),
-        )
+    use nix::unistd::{sysconf, SysconfVar};
+    let value = |var| {
+        sysconf(var)
+            .ok()
+            .flatten()
+            .and_then(|v| u64::try_from(v).ok())
     };
-    let page = u64::try_from(page).unwrap_or(4096).max(1);
-    let mem = u64::try_from(pages).unwrap_or(0).saturating_mul(page);
+    let page = value(SysconfVar::PAGE_SIZE).unwrap_or(4096).max(1);
+    let mem = value(SysconfVar::_PHYS_PAGES)
+        .unwrap_or(0)
+        .saturating_mul(page);
     let Some(limit) = cgroup_memory_limit() else {
         return mem;
     };

@@ -47,12 +47,10 @@ fn limit(exec: &ExecContext, resource: unitbox_core::exec::limits::Resource) -> 
     if let Some(l) = exec.limits.iter().find(|l| l.resource == resource) {
         return (l.soft, l.hard);
     }
-    let mut lim = libc::rlimit {
+    let lim = unitbox_core::sys::getrlimit(resource).unwrap_or(libc::rlimit {
         rlim_cur: libc::RLIM_INFINITY,
         rlim_max: libc::RLIM_INFINITY,
-    };
-    // SAFETY: getrlimit writes into the struct we own.
-    unsafe { libc::getrlimit(resource, &mut lim) };
+    });
     let (mut soft, hard) = (lim.rlim_cur, lim.rlim_max);
     if resource == libc::RLIMIT_NOFILE {
         soft = soft.min(NOFILE_SOFT_DEFAULT).min(hard);

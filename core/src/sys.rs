@@ -1,0 +1,189 @@
+//! The few OS calls unitbox needs that nix does not wrap safely, or wraps losing
+//! information: every `unsafe` block outside the code between `fork()` and `exec()`
+//! (exec/spawn.rs, supervisor/client.rs, init/jobs.rs) and the adoption of inherited
+//! descriptor numbers is here, each with its SAFETY comment. Everything else goes
+//! through nix.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(rc)
+    }
+}
+
+/// `kill(2)` with a raw signal number: nix's `Signal` has no real-time signals
+/// (`SIGRTMIN+n`), which `KillSignal=` may name. A `pid` of -1 signals every process we
+/// may signal.
+pub fn kill(pid: i32, signal: i32) -> io::Result<()> {
+    // SAFETY: kill takes integers and touches no memory of ours.
+    check(unsafe { libc::kill(pid, signal) }).map(drop)
+}
+
+/// `waitpid(2)` keeping the raw status word (see `ExitStatus::from_wait_status`): nix's
+/// `WaitStatus` cannot hold a death by a real-time signal and would lose the child's
+/// status. `Ok(None)`: with `WNOHANG`, no child has changed state.
+pub fn waitpid(pid: i32, flags: libc::c_int) -> io::Result<Option<(i32, i32)>> {
+    let mut status = 0;
+    // SAFETY: `status` is a valid out pointer for the duration of the call.
+    let pid = check(unsafe { libc::waitpid(pid, &mut status, flags) })?;
+    Ok((pid > 0).then_some((pid, status)))
+}
+
+/// `waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT)`: whether we have any child left, exited or
+/// not, without reaping it.
+pub fn has_children() -> bool {
+    // SAFETY: an all-zero siginfo_t is a valid value; waitid only writes into it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+    // SAFETY: waitid with WNOWAIT only reports, into the local `info`.
+    (unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) }) == 0
+}
+
+/// `pidfd_open(2)` (close-on-exec, as every pidfd is): nix 0.29 has no pidfd call.
+pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+    // SAFETY: the syscall takes integers and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    check(fd as libc::c_int)?;
+    // SAFETY: a fresh descriptor that nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `poll(2)` on raw `pollfd` entries (an event loop's mix of descriptors). Safe: the
+/// slice is valid memory, and a closed descriptor only yields `POLLNVAL`.
+pub fn poll(fds: &mut [libc::pollfd], timeout_ms: libc::c_int) -> io::Result<usize> {
+    // SAFETY: `fds` points to `fds.len()` initialised pollfd entries for the call.
+    check(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) })
+        .map(|n| n as usize)
+}
+
+/// `flock(2)` (`LOCK_SH`, `LOCK_EX`, `| LOCK_NB`), retried on EINTR: nix 0.29 only
+/// offers a deprecated form or one that takes ownership of the file.
+pub fn flock(file: &impl AsFd, op: libc::c_int) -> io::Result<()> {
+    loop {
+        // SAFETY: flock takes a descriptor and an integer; `file` keeps it open.
+        if unsafe { libc::flock(file.as_fd().as_raw_fd(), op) } == 0 {
+            return Ok(());
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// A record lock request over the whole file (`F_RDLCK`/`F_WRLCK`), for nix's
+/// `FcntlArg::F_SETLK`/`F_OFD_*`.
+pub fn whole_file_lock(kind: libc::c_int) -> libc::flock {
+    libc::flock {
+        l_type: kind as libc::c_short,
+        l_whence: libc::SEEK_SET as libc::c_short,
+        l_start: 0,
+        l_len: 0,
+        l_pid: 0,
+    }
+}
+
+/// `getrlimit(2)` by the raw `RLIMIT_*` number the unit settings keep.
+pub fn getrlimit(resource: crate::exec::limits::Resource) -> Option<libc::rlimit> {
+    let mut now = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    (unsafe { libc::getrlimit(resource, &mut now) } == 0).then_some(now)
+}
+
+/// `setrlimit(2)` by the raw `RLIMIT_*` number; async-signal-safe (a forked child uses
+/// it). `Err(errno)`.
+pub fn setrlimit(resource: crate::exec::limits::Resource, limit: &libc::rlimit) -> Result<(), i32> {
+    // SAFETY: setrlimit reads a valid rlimit struct.
+    if unsafe { libc::setrlimit(resource, limit) } == 0 {
+        Ok(())
+    } else {
+        Err(nix::errno::Errno::last_raw())
+    }
+}
+
+/// `setreuid(uid, -1)`/`setregid(gid, -1)`: the real id only (nix has only the
+/// `setres*` forms, which treat the saved id differently).
+pub fn set_real_ids(uid: Option<u32>, gid: Option<u32>) -> Result<(), (bool, nix::errno::Errno)> {
+    const KEEP: u32 = u32::MAX;
+    if let Some(gid) = gid {
+        // SAFETY: plain syscall on integer arguments.
+        if unsafe { libc::setregid(gid, KEEP) } != 0 {
+            return Err((false, nix::errno::Errno::last()));
+        }
+    }
+    if let Some(uid) = uid {
+        // SAFETY: plain syscall on integer arguments.
+        if unsafe { libc::setreuid(uid, KEEP) } != 0 {
+            return Err((true, nix::errno::Errno::last()));
+        }
+    }
+    Ok(())
+}
+
+/// The window size of the terminal on `fd` (`TIOCGWINSZ`), `None` when it is none.
+pub fn window_size(fd: BorrowedFd<'_>) -> Option<libc::winsize> {
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ only writes into the winsize struct we pass.
+    (unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) } == 0).then_some(ws)
+}
+
+/// Sets the window size of the terminal on `fd` (`TIOCSWINSZ`).
+pub fn set_window_size(fd: BorrowedFd<'_>, size: &libc::winsize) -> io::Result<()> {
+    // SAFETY: TIOCSWINSZ only reads the winsize struct we pass.
+    check(unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, size) }).map(drop)
+}
+
+/// Ignores `signal` (`SIG_IGN`; children get it reset before exec).
+pub fn ignore_signal(signal: nix::sys::signal::Signal) {
+    use nix::sys::signal::SigHandler;
+    // SAFETY: SIG_IGN installs no handler: no code of ours runs in signal context.
+    let _ = unsafe { nix::sys::signal::signal(signal, SigHandler::SigIgn) };
+}
+
+/// Takes ownership of an inherited descriptor number (from the command line or the
+/// environment) if it is open: it becomes close-on-exec so no child inherits it.
+///
+/// # Safety
+/// Nothing else in the process may own or use `fd`: the launcher handed it to us alone.
+pub unsafe fn adopt_fd(fd: RawFd) -> Option<OwnedFd> {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+    fcntl(fd, FcntlArg::F_GETFD).ok()?;
+    let _ = fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC));
+    // SAFETY: the caller guarantees `fd` is ours alone; it is open (checked above).
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A close-on-exec duplicate of descriptor number `fd`, numbered `floor` or above.
+/// Safe for any number: a closed one is EBADF, and the duplicate is a fresh descriptor.
+pub fn dup_above(fd: RawFd, floor: RawFd) -> io::Result<OwnedFd> {
+    use nix::fcntl::{fcntl, FcntlArg};
+    let dup = fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(floor))?;
+    // SAFETY: `dup` was just created and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(dup) })
+}
+
+/// `set` plus raw signal numbers nix's `Signal` cannot name (`SIGRTMIN+n`).
+pub fn sigset_with(
+    set: &nix::sys::signal::SigSet,
+    extra: &[libc::c_int],
+) -> nix::sys::signal::SigSet {
+    let mut raw = *set.as_ref();
+    for &n in extra {
+        // SAFETY: sigaddset on a sigset we own; an invalid number is EINVAL, ignored.
+        unsafe { libc::sigaddset(&mut raw, n) };
+    }
+    // SAFETY: `raw` was built from a valid SigSet with sigaddset.
+    unsafe { nix::sys::signal::SigSet::from_sigset_t_unchecked(raw) }
+}
