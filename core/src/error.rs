@@ -39,3 +39,13 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An I/O error's `strerror(3)` text as systemd's `%m` prints it: without Rust's
+/// " (os error N)" suffix. The one place that strips it.
+pub fn os_error_text(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}

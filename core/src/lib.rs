@@ -14,9 +14,12 @@
 
 pub mod arch;
 pub mod capsule;
+pub mod condition;
+pub mod dirent;
 pub mod error;
 pub mod exec;
 pub mod glob;
+pub mod host;
 pub mod init;
 pub mod install;
 pub mod journal;
@@ -34,5 +37,6 @@ pub mod time;
 pub mod uid_filter;
 pub mod unit;
 pub mod users;
+pub mod version;
 
 pub use error::{Error, Result};

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use unitbox_core::journal::format::LineMode;
 use unitbox_core::journal::record::parse_priority;
 use unitbox_core::time::TimeZone;
-use unitbox_core::unit::value::parse_size;
+use unitbox_core::unit::value::{parse_bool, parse_size};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lines {
@@ -209,14 +209,6 @@ fn parse_boot(text: &str) -> Option<Option<Boot>> {
     parse_signed(text).map(|n| Some(Boot::Offset(n)))
 }
 
-fn parse_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "yes" | "y" | "true" | "t" | "on" => Some(true),
-        "0" | "no" | "n" | "false" | "f" | "off" => Some(false),
-        _ => None,
-    }
-}
-
 /// `-p err` (0..=3) or `-p FROM..TO` (either order).
 fn parse_priorities(text: &str) -> Result<RangeInclusive<u8>, String> {
     if let Some((from, to)) = text.split_once("..") {
@@ -280,7 +272,7 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
                 return Ok(Parsed::Exit(0));
             }
             "version" => {
-                println!("systemd 252 (unitbox {})", env!("CARGO_PKG_VERSION"));
+                unitbox_core::version::print();
                 return Ok(Parsed::Exit(0));
             }
             "no-pager" | "full" | "no-full" | "merge" | "catalog" => {}
@@ -457,6 +449,19 @@ mod tests {
             Parsed::Run(o) => Ok(*o),
             Parsed::Exit(c) => Err(format!("exit {c}")),
         }
+    }
+
+    #[test]
+    fn booleans_are_case_insensitive_as_systemds_parse_boolean() {
+        assert_eq!(
+            run(&["--case-sensitive=YES"]).unwrap().case_sensitive,
+            Some(true)
+        );
+        assert_eq!(
+            run(&["--case-sensitive=Off"]).unwrap().case_sensitive,
+            Some(false)
+        );
+        assert!(run(&["--case-sensitive=maybe"]).is_err());
     }
 
     #[test]

@@ -137,15 +137,19 @@ fn split_list(m: &ArgMatches, id: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+pub fn print_help() {
+    print!("{}", include_str!("verbs/help.txt"));
+}
+
 pub fn parse(args: Vec<OsString>) -> Result<Parsed, String> {
     let rest: Vec<OsString> = args.into_iter().skip(1).collect();
     let m = command().try_get_matches_from(rest).map_err(clap_message)?;
     if m.get_flag("help") {
-        crate::verbs::misc::print_help();
+        print_help();
         return Ok(Parsed::Exit(0));
     }
     if m.get_flag("version") {
-        crate::verbs::misc::print_version();
+        unitbox_core::version::print();
         return Ok(Parsed::Exit(0));
     }
     let mut words: Vec<String> = m

@@ -15,8 +15,6 @@ mod verbs;
 pub use cli::Options;
 pub use exit::ExitStatus;
 /// What systemctl prints when a job fails; `systemd-run` prints the same.
-pub use verbs::lifecycle::messages::job_failure;
-
 use std::ffi::OsString;
 
 /// Runs `systemctl` with full argv (argv[0] included) and returns the exit code.

@@ -79,7 +79,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 return Ok(Action::Exit(0));
             }
             "--version" => {
-                println!("systemd 252 (unitbox {})", env!("CARGO_PKG_VERSION"));
+                unitbox_core::version::print();
                 return Ok(Action::Exit(0));
             }
             flag if IGNORED_FLAGS.contains(&flag) => {}

@@ -148,7 +148,7 @@ fn apply(opts: &mut Options, name: &str, value: Option<String>) -> Result<Option
             return Ok(Some(0));
         }
         "version" => {
-            println!("systemd 252 (unitbox {})", env!("CARGO_PKG_VERSION"));
+            unitbox_core::version::print();
             return Ok(Some(0));
         }
         "ready" => opts.ready = true,

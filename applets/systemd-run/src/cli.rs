@@ -2,6 +2,7 @@
 //! at the first non-option, so the command keeps its own options).
 
 use std::ffi::OsString;
+use unitbox_core::unit::value::parse_bool;
 
 pub const HELP: &str = include_str!("help.txt");
 
@@ -205,7 +206,7 @@ fn apply(o: &mut Options, name: &str, value: Option<String>) -> Result<Option<i3
             return Ok(Some(0));
         }
         "version" => {
-            println!("unitbox {} (systemd-run)", env!("CARGO_PKG_VERSION"));
+            unitbox_core::version::print();
             return Ok(Some(0));
         }
         "user" => {
@@ -264,15 +265,6 @@ fn apply(o: &mut Options, name: &str, value: Option<String>) -> Result<Option<i3
         }
     }
     Ok(None)
-}
-
-/// systemd's `parse_boolean()`.
-pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "1" | "yes" | "y" | "true" | "t" | "on" => Some(true),
-        "0" | "no" | "n" | "false" | "f" | "off" => Some(false),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

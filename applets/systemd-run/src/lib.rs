@@ -15,7 +15,8 @@ use cli::{Options, Parsed, Stdio};
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::os::fd::{AsFd, OwnedFd};
-use unit_text::{absolute, resolve_executable, strerror, TransientService};
+use unit_text::{absolute, resolve_executable, TransientService};
+use unitbox_core::error::os_error_text;
 use unitbox_core::manager::executor::{Executor, JobResult};
 use unitbox_core::manager::runtime::{runtime_state, wait_for_supervisor_exit};
 use unitbox_core::manager::transaction::plan_start;
@@ -143,18 +144,20 @@ fn describe(o: &Options, stdio: Stdio, pty: Option<&pty::Pty>) -> Result<Transie
     if let Some(nice) = &o.nice {
         set("Nice", nice);
     }
-    let working_directory =
-        if o.same_dir {
-            Some(std::env::current_dir().map_err(|e| {
-                format!("Failed to get current working directory: {}", strerror(&e))
-            })?)
-        } else {
-            o.working_directory
-                .as_deref()
-                .map(|d| absolute(std::path::Path::new(d)))
-                .transpose()
-                .map_err(|e| format!("Failed to make path absolute: {}", strerror(&e)))?
-        };
+    let working_directory = if o.same_dir {
+        Some(std::env::current_dir().map_err(|e| {
+            format!(
+                "Failed to get current working directory: {}",
+                os_error_text(&e)
+            )
+        })?)
+    } else {
+        o.working_directory
+            .as_deref()
+            .map(|d| absolute(std::path::Path::new(d)))
+            .transpose()
+            .map_err(|e| format!("Failed to make path absolute: {}", os_error_text(&e)))?
+    };
     if let Some(dir) = working_directory {
         set("WorkingDirectory", &dir.to_string_lossy());
     }
@@ -208,7 +211,8 @@ fn run(mut o: Options) -> Result<i32, String> {
     let stdio = effective_stdio(&o);
     let terminal = match stdio {
         Stdio::Pty => Some(
-            pty::open().map_err(|e| format!("Failed to open pseudo-terminal: {}", strerror(&e)))?,
+            pty::open()
+                .map_err(|e| format!("Failed to open pseudo-terminal: {}", os_error_text(&e)))?,
         ),
         _ => None,
     };
@@ -251,7 +255,7 @@ fn start_and_wait(
     let result = results.get(name).cloned().unwrap_or(JobResult::Done);
     if !result.is_success() {
         let user = !scope.is_system();
-        let (text, _) = unitbox_systemctl::job_failure("start", name, &result, user);
+        let text = unitbox_core::manager::job_text::job_failure("start", name, &result, user);
         return Err(text);
     }
     if !o.quiet {
@@ -272,7 +276,7 @@ fn start_and_wait(
     match terminal {
         Some(pty) => forward_until_done(pty, alive)?,
         None => wait_for_supervisor_exit(&alive)
-            .map_err(|e| format!("Failed to wait for {name}: {}", strerror(&e)))?,
+            .map_err(|e| format!("Failed to wait for {name}: {}", os_error_text(&e)))?,
     }
     let state = runtime_state(dir, name);
     if o.wait && !o.quiet {
@@ -298,5 +302,5 @@ fn forward_until_done(pty: &pty::Pty, alive: std::path::PathBuf) -> Result<(), S
         .unwrap_or_else(|_| Err(std::io::Error::other("waiting thread failed")));
     forwarded
         .and(waited)
-        .map_err(|e| format!("Failed to forward the terminal: {}", strerror(&e)))
+        .map_err(|e| format!("Failed to forward the terminal: {}", os_error_text(&e)))
 }

@@ -5,6 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use unitbox_core::error::os_error_text;
 use unitbox_core::unit::validate::is_known_key;
 
 /// The header systemd writes into every transient unit file.
@@ -123,7 +124,7 @@ pub fn resolve_executable(name: &OsStr) -> Result<PathBuf, String> {
         format!(
             "Failed to find executable {}: {}",
             name.to_string_lossy(),
-            strerror(&err)
+            os_error_text(&err)
         )
     };
     if name.is_empty() {
@@ -174,15 +175,6 @@ pub fn absolute(path: &Path) -> std::io::Result<PathBuf> {
         return Ok(path.to_path_buf());
     }
     Ok(std::env::current_dir()?.join(path))
-}
-
-/// The C library's text for an error, without Rust's " (os error N)" suffix.
-pub fn strerror(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
 }
 
 #[cfg(test)]

@@ -17,11 +17,7 @@ pub struct Errno(pub i32);
 impl Errno {
     /// `strerror(3)`, without Rust's " (os error N)" suffix.
     pub fn message(self) -> String {
-        let text = io::Error::from_raw_os_error(self.0).to_string();
-        match text.rfind(" (os error") {
-            Some(i) => text[..i].to_string(),
-            None => text,
-        }
+        crate::error::os_error_text(&io::Error::from_raw_os_error(self.0))
     }
 }
 

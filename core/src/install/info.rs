@@ -345,7 +345,7 @@ fn dropins(scope: &Scope, index: &Index, name: &str) -> Vec<PathBuf> {
                 let Ok(file) = entry.file_name().into_string() else {
                     continue;
                 };
-                if file.ends_with(".conf") && !file.starts_with('.') {
+                if file.ends_with(".conf") && !crate::dirent::hidden_or_backup(&file) {
                     by_name
                         .entry(file.clone())
                         .or_insert_with(|| logical.join(&file));

@@ -58,7 +58,7 @@ impl Presets {
                 let Ok(name) = entry.file_name().into_string() else {
                     continue;
                 };
-                if name.ends_with(".preset") && !name.starts_with('.') {
+                if name.ends_with(".preset") && !crate::dirent::hidden_or_backup(&name) {
                     files.entry(name.clone()).or_insert_with(|| dir.join(&name));
                 }
             }

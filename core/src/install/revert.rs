@@ -137,6 +137,6 @@ fn files_in_directory(host: &Path) -> Vec<String> {
     read.flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()))
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| !crate::unit::dropin::is_hidden_or_backup(n))
+        .filter(|n| !crate::dirent::hidden_or_backup(n))
         .collect()
 }

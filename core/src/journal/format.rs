@@ -72,10 +72,7 @@ pub struct LineStyle<'a> {
 
 /// The host the records were written on: this one (records do not store it).
 pub fn local_hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into())
+    crate::host::kernel_hostname().unwrap_or_else(|| "localhost".into())
 }
 
 /// systemd's `utf8_is_printable()`: valid UTF-8 without control characters other than

@@ -10,9 +10,9 @@
 //! - Stopping: services are asked over their control socket; a unit whose supervisor is
 //!   gone just gets its state settled; targets go inactive.
 
-use super::condition::{self, ConditionContext, ConditionOutcome, Verdict};
 use super::runtime::{active_units, runtime_state, supervisor_alive, wait_for_supervisor_exit};
 use super::transaction::{plan_stop, Member, Pull, Transaction};
+use crate::condition::{self, ConditionContext, ConditionOutcome, Verdict};
 use crate::scope::Scope;
 use crate::service::{types::ServiceType, ServiceConfig};
 use crate::state::lock::{self, FileLock};

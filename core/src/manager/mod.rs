@@ -2,8 +2,8 @@
 //! they may run (waves of units that can go in parallel), and whether their conditions
 //! hold.
 
-pub mod condition;
 pub mod executor;
+pub mod job_text;
 pub mod runtime;
 pub mod skip;
 pub mod transaction;

@@ -6,7 +6,6 @@
 
 use once_cell::sync::OnceCell;
 
-const BOOT_ID_PATH: &str = "/proc/sys/kernel/random/boot_id";
 const PID1_STAT_PATH: &str = "/proc/1/stat";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +22,7 @@ impl BootRecord {
     pub fn current() -> &'static BootRecord {
         static CURRENT: OnceCell<BootRecord> = OnceCell::new();
         CURRENT.get_or_init(|| BootRecord {
-            boot_id: std::fs::read_to_string(BOOT_ID_PATH)
-                .ok()
-                .and_then(|s| normalize_boot_id(&s))
-                .unwrap_or_else(|| "0".repeat(32)),
+            boot_id: crate::host::boot_id().unwrap_or_else(|| "0".repeat(32)),
             pid1_start: std::fs::read_to_string(PID1_STAT_PATH)
                 .ok()
                 .and_then(|s| parse_stat_start_time(&s)),
@@ -70,13 +66,7 @@ pub fn current_boot_id() -> &'static str {
 
 /// `0b7c…-…` or `0b7c…` → 32 lowercase hex digits.
 pub fn normalize_boot_id(text: &str) -> Option<String> {
-    let id: String = text
-        .trim()
-        .chars()
-        .filter(|&c| c != '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
+    crate::host::normalize_id128(text)
 }
 
 /// Field 22 (starttime) of a `/proc/PID/stat` line. The command name (field 2) may contain

@@ -6,8 +6,8 @@ use super::restart::{failure_result, is_clean_exit, start_allowed};
 use super::service::{
     deadline_after, CommandOutcome, Supervisor, Waited, ERR, INFO, NOTICE, WARNING,
 };
+use crate::condition::{evaluate, ConditionContext, Verdict};
 use crate::exec::spawn::ExitStatus;
-use crate::manager::condition::{evaluate, ConditionContext, Verdict};
 use crate::manager::executor::record_condition_outcome;
 use crate::service::types::ServiceType;
 use crate::state::{ActiveState, SubState, UnitResult};

@@ -5,7 +5,7 @@
 //! Among files of the same name the first directory in that order wins; the survivors
 //! are sorted by file name. `.wants/`, `.requires/`, `.upholds/` work the same way.
 
-use super::load::{io_text, read_in_root, UnitStore};
+use super::load::{read_in_root, UnitStore};
 use super::syntax::{self, Diagnostic};
 use super::{DirDependency, Unit, UnitName};
 use std::collections::BTreeMap;
@@ -97,31 +97,6 @@ fn find_dirs(store: &UnitStore, unit: &Unit, suffix: &str) -> Vec<PathBuf> {
     dirs
 }
 
-/// systemd's hidden and backup files, which directory listings skip.
-pub(crate) fn is_hidden_or_backup(name: &str) -> bool {
-    const BACKUP: &[&str] = &[
-        "~",
-        ".rpmnew",
-        ".rpmsave",
-        ".rpmorig",
-        ".dpkg-old",
-        ".dpkg-new",
-        ".dpkg-tmp",
-        ".dpkg-dist",
-        ".dpkg-bak",
-        ".dpkg-backup",
-        ".dpkg-remove",
-        ".ucf-new",
-        ".ucf-old",
-        ".ucf-dist",
-        ".swp",
-        ".bak",
-        ".old",
-        ".new",
-    ];
-    name.starts_with('.') || BACKUP.iter().any(|s| name.ends_with(s))
-}
-
 /// `conf_files_list_strv()`: file name → first path, sorted by file name.
 fn list_files(store: &UnitStore, dirs: &[PathBuf], suffix: Option<&str>) -> Vec<PathBuf> {
     let root = &store.scope().root;
@@ -135,7 +110,8 @@ fn list_files(store: &UnitStore, dirs: &[PathBuf], suffix: Option<&str>) -> Vec<
             let Ok(name) = dirent.file_name().into_string() else {
                 continue;
             };
-            if is_hidden_or_backup(&name) || suffix.is_some_and(|s| !name.ends_with(s)) {
+            if crate::dirent::hidden_or_backup(&name) || suffix.is_some_and(|s| !name.ends_with(s))
+            {
                 continue;
             }
             files.entry(name.clone()).or_insert_with(|| dir.join(name));
@@ -170,7 +146,7 @@ pub(super) fn load_dropins(store: &UnitStore, unit: &mut Unit, parse: bool) {
                 message: format!(
                     "Failed to open configuration file '{}': {}",
                     path.display(),
-                    io_text(&err)
+                    crate::error::os_error_text(&err)
                 ),
             }),
         }

@@ -354,14 +354,14 @@ impl UnitStore {
                     }
                     // As systemd: a fragment that cannot be opened leaves the unit not-found.
                     Err(err) => {
-                        unit.load_error = Some(io_text(&err));
+                        unit.load_error = Some(crate::error::os_error_text(&err));
                         unit.diagnostics.push(Diagnostic {
                             file: fragment.clone(),
                             line: 0,
                             message: format!(
                                 "Failed to open {}: {}",
                                 fragment.display(),
-                                io_text(&err)
+                                crate::error::os_error_text(&err)
                             ),
                         });
                         return unit;
@@ -408,15 +408,6 @@ impl UnitStore {
             validate::validate(&mut unit);
         }
         unit
-    }
-}
-
-/// An errno's text as systemd's `%m` prints it ("No such file or directory").
-pub fn io_text(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
     }
 }
 

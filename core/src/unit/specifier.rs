@@ -4,6 +4,7 @@
 
 use super::name::{unescape, unescape_path};
 use super::{Unit, UnitName};
+use crate::host::{self, RootFacts};
 use crate::scope::{Scope, ScopeKind};
 use std::path::{Path, PathBuf};
 
@@ -98,9 +99,9 @@ fn resolve(spec: char, ctx: &SpecifierContext) -> Result<String, SpecifierError>
         'm' => machine_id(scope).ok_or_else(|| {
             SpecifierError::Unavailable(spec, "no machine ID set in /etc/machine-id".into())
         })?,
-        'b' => boot_id()
+        'b' => host::boot_id()
             .ok_or_else(|| SpecifierError::Unavailable(spec, "cannot read the boot ID".into()))?,
-        'v' => uname().map(|u| u.1).unwrap_or_default(),
+        'v' => host::kernel_release().unwrap_or_default(),
         'a' => architecture().into(),
         'o' => os_release(scope, "ID"),
         'w' => os_release(scope, "VERSION_ID"),
@@ -132,16 +133,11 @@ fn read_in_root(scope: &Scope, path: &str) -> Option<String> {
 /// The host name: `/etc/hostname` inside a `--root`, the kernel's otherwise.
 fn hostname(scope: &Scope) -> String {
     if !scope.root.is_host() {
-        if let Some(name) = read_in_root(scope, "/etc/hostname").and_then(|t| {
-            t.lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(str::to_string)
-        }) {
+        if let Some(name) = (RootFacts { root: &scope.root }).static_hostname() {
             return name;
         }
     }
-    uname().map(|u| u.0).unwrap_or_else(|| "localhost".into())
+    host::kernel_hostname().unwrap_or_else(|| "localhost".into())
 }
 
 fn short_hostname(scope: &Scope) -> String {
@@ -161,29 +157,8 @@ fn pretty_hostname(scope: &Scope) -> String {
         .unwrap_or_else(|| short_hostname(scope))
 }
 
-fn is_id128(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 fn machine_id(scope: &Scope) -> Option<String> {
-    let text = read_in_root(scope, "/etc/machine-id")?;
-    let id = text.trim().to_ascii_lowercase();
-    is_id128(&id).then_some(id)
-}
-
-fn boot_id() -> Option<String> {
-    let text = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
-    let id: String = text.trim().chars().filter(|c| *c != '-').collect();
-    is_id128(&id).then_some(id)
-}
-
-/// (nodename, release) from `uname(2)`.
-fn uname() -> Option<(String, String)> {
-    let u = nix::sys::utsname::uname().ok()?;
-    Some((
-        u.nodename().to_string_lossy().into_owned(),
-        u.release().to_string_lossy().into_owned(),
-    ))
+    RootFacts { root: &scope.root }.machine_id()
 }
 
 /// systemd's architecture name for the machine this binary was built for.
@@ -193,14 +168,8 @@ pub fn architecture() -> &'static str {
 
 /// A field of os-release (`/etc/os-release`, else `/usr/lib/os-release`); empty if unset.
 fn os_release(scope: &Scope, field: &str) -> String {
-    read_in_root(scope, "/etc/os-release")
-        .or_else(|| read_in_root(scope, "/usr/lib/os-release"))
-        .and_then(|t| {
-            super::env::parse_environment_file(&t)
-                .0
-                .get(field)
-                .map(str::to_string)
-        })
+    RootFacts { root: &scope.root }
+        .os_release_field(field)
         .unwrap_or_default()
 }
 

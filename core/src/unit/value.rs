@@ -6,6 +6,7 @@ use nix::errno::Errno;
 /// `USEC_INFINITY`: how systemd represents `infinity` in time settings.
 pub const USEC_INFINITY: u64 = crate::time::USEC_INFINITY;
 
+/// systemd's `parse_boolean()`: the one boolean parser (settings, options), case-insensitive.
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {
         "1" | "yes" | "y" | "true" | "t" | "on" => Some(true),

@@ -97,7 +97,7 @@ pub fn cat(ctx: &Ctx) -> CtlResult {
                         eprintln!(
                             "Failed to cat {}: {}",
                             path.display(),
-                            unitbox_core::unit::load::io_text(&err)
+                            unitbox_core::error::os_error_text(&err)
                         );
                         return Ok(ExitStatus::FAILURE);
                     }

@@ -4,32 +4,19 @@
 use super::props::Props;
 use crate::context::Ctx;
 use crate::units::Universe;
-use crate::verbs::misc::{manager_environment, FEATURES};
-use std::path::Path;
+use crate::verbs::misc::manager_environment;
 use unitbox_core::unit::specifier;
 use unitbox_core::unit::value::format_timespan;
+use unitbox_core::version::FEATURES;
 
-/// The container technology we run in, as `systemd-detect-virt --container` names it;
-/// empty on bare metal (VM detection is out of scope without DMI access).
+/// systemd's `Virtualization` property: the detected id, empty for none.
 fn virtualization() -> String {
-    if let Ok(c) = std::env::var("container") {
-        if !c.is_empty() {
-            return c;
-        }
+    let v = unitbox_core::host::detect_virtualization();
+    if v.is_none() {
+        String::new()
+    } else {
+        v.id
     }
-    if let Ok(c) = std::fs::read_to_string("/run/systemd/container") {
-        let c = c.trim();
-        if !c.is_empty() {
-            return c.to_string();
-        }
-    }
-    if Path::new("/run/.containerenv").exists() {
-        return "podman".into();
-    }
-    if Path::new("/.dockerenv").exists() {
-        return "docker".into();
-    }
-    String::new()
 }
 
 pub fn manager_props(ctx: &Ctx, universe: &Universe) -> Props {

@@ -1,9 +1,9 @@
 //! Path conditions, looked up inside the scope's root: symlinks resolve inside the root,
 //! mount points come from `/proc/self/mountinfo`.
 
-use super::check::cmdline_bool;
-use super::host::{self, RootFacts};
 use super::ConditionContext;
+use crate::dirent::hidden_or_backup;
+use crate::host::{cmdline_bool, RootFacts};
 use crate::root::Root;
 use nix::errno::Errno;
 use std::os::unix::fs::MetadataExt;
@@ -81,35 +81,6 @@ pub fn is_read_write(root: &Root, logical: &str) -> bool {
     }
 }
 
-/// `hidden_or_backup_file()`: what `DirectoryNotEmpty=` does not count.
-fn hidden_or_backup(name: &str) -> bool {
-    const SUFFIXES: &[&str] = &[
-        "rpmnew",
-        "rpmsave",
-        "rpmorig",
-        "dpkg-old",
-        "dpkg-new",
-        "dpkg-tmp",
-        "dpkg-dist",
-        "dpkg-bak",
-        "dpkg-backup",
-        "dpkg-remove",
-        "ucf-new",
-        "ucf-old",
-        "ucf-dist",
-        "swp",
-        "bak",
-        "old",
-        "new",
-    ];
-    name.starts_with('.')
-        || matches!(name, "lost+found" | "aquota.user" | "aquota.group")
-        || name.ends_with('~')
-        || name
-            .rsplit_once('.')
-            .is_some_and(|(_, ext)| SUFFIXES.contains(&ext))
-}
-
 pub fn directory_not_empty(root: &Root, logical: &str) -> bool {
     let Ok(host) = resolve(root, logical) else {
         return false;
@@ -160,10 +131,10 @@ pub fn needs_update(ctx: &ConditionContext, p: &str) -> Result<bool, Errno> {
     }
     // A file system without nanosecond timestamps: the stamp file records them.
     let text = std::fs::read_to_string(&stamp).unwrap_or_default();
-    let recorded = host::parse_env_file(&text)
-        .into_iter()
-        .find(|(k, _)| k == "TIMESTAMP_NSEC")
-        .and_then(|(_, v)| v.parse::<i128>().ok());
+    let recorded = crate::unit::env::parse_environment_file(&text)
+        .0
+        .get("TIMESTAMP_NSEC")
+        .and_then(|v| v.parse::<i128>().ok());
     let usr_nsec = i128::from(usr.mtime()) * 1_000_000_000 + i128::from(usr.mtime_nsec());
     Ok(match recorded {
         Some(r) => usr_nsec > r,
@@ -174,16 +145,6 @@ pub fn needs_update(ctx: &ConditionContext, p: &str) -> Result<bool, Errno> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backup_and_hidden_files_do_not_count() {
-        for name in [".x", "a~", "a.rpmnew", "a.dpkg-old", "lost+found", "x.swp"] {
-            assert!(hidden_or_backup(name), "{name}");
-        }
-        for name in ["a", "a.conf", "rpmnew"] {
-            assert!(!hidden_or_backup(name), "{name}");
-        }
-    }
 
     #[test]
     fn mountinfo_escapes() {

@@ -8,13 +8,13 @@ use super::compare::{
     OperatorFlags, OPERATOR_CHARS,
 };
 use super::glob::glob_exists;
-use super::host::{self, RootFacts};
 use super::paths::{
     directory_not_empty, is_mount_point, is_read_write, is_symlink, metadata, needs_update, resolve,
 };
 use super::{Condition, ConditionContext, ConditionType};
 use crate::arch;
 use crate::glob::{fnmatch, MatchFlags};
+use crate::host::{self, RootFacts};
 use crate::root::Root;
 use crate::unit::value::{parse_bool, parse_size, split_words, SplitOptions};
 use nix::errno::Errno;
@@ -71,22 +71,6 @@ pub fn test(c: &Condition, ctx: &ConditionContext) -> Result<bool, Errno> {
         CPUPressure => pressure("cpu", p),
         IOPressure => pressure("io", p),
     }
-}
-
-/// `proc_cmdline_get_bool()`: `key` alone is true, `key=value` a boolean.
-pub(super) fn cmdline_bool(line: &str, key: &str) -> Option<bool> {
-    let words = split_words(line, SplitOptions::default()).unwrap_or_default();
-    let mut found = None;
-    for w in words {
-        if w == key {
-            found = Some(true);
-        } else if let Some(v) = w.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
-            if let Some(b) = parse_bool(v) {
-                found = Some(b);
-            }
-        }
-    }
-    found
 }
 
 fn kernel_command_line(ctx: &ConditionContext, p: &str) -> Result<bool, Errno> {
@@ -593,13 +577,6 @@ mod tests {
         );
         assert_eq!(parse_id128("web1"), None);
         assert_eq!(parse_id128("0123456789abcdef0123456789abcdeg"), None);
-    }
-
-    #[test]
-    fn kernel_command_line_booleans() {
-        assert_eq!(cmdline_bool("quiet a.b", "a.b"), Some(true));
-        assert_eq!(cmdline_bool("a.b=no", "a.b"), Some(false));
-        assert_eq!(cmdline_bool("a.bc=no", "a.b"), None);
     }
 
     #[test]

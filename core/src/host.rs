@@ -1,12 +1,19 @@
-//! Facts about the machine that conditions test, each read at most once and only when a
-//! condition needs it. Kernel facts (`/proc`, `/sys`, uname) are the host's; facts that live
+//! Facts about the machine (systemd's hostname-util, id128, os-util and virt.c): hostname,
+//! machine id, boot id, os-release, virtualization and the kernel's. The one reader of each,
+//! for conditions, specifiers, journal output and `systemctl show`; [`HostFacts`] reads each
+//! at most once and only when a condition needs it. Kernel facts (`/proc`, `/sys`, uname) are the host's; facts that live
 //! in the file system tree (`/etc/machine-id`, os-release) are read inside the scope's root.
 //! Tests and callers can pin any fact with the `with_*` builders.
 
-use super::virt::{detect_virtualization, Virtualization};
+mod files;
+mod virt;
+
 use crate::root::Root;
+use crate::unit::value::{parse_bool, split_words, SplitOptions};
+use files::read_trimmed;
 use once_cell::unsync::OnceCell;
 use std::path::Path;
+pub use virt::{detect_virtualization, Virtualization};
 
 /// Lazily read host facts. `None` inside a cell means "could not be determined", which
 /// makes the condition that needs it an error (failed), as in systemd.
@@ -68,13 +75,7 @@ impl HostFacts {
     }
 
     pub fn hostname(&self) -> Option<&str> {
-        self.hostname
-            .get_or_init(|| {
-                nix::unistd::gethostname()
-                    .ok()
-                    .map(|h| h.to_string_lossy().into_owned())
-            })
-            .as_deref()
+        self.hostname.get_or_init(kernel_hostname).as_deref()
     }
 
     pub fn kernel_release(&self) -> Option<&str> {
@@ -186,7 +187,24 @@ impl RootFacts<'_> {
     pub fn machine_id(&self) -> Option<String> {
         let id = self.read("/etc/machine-id")?;
         let id = id.trim().to_ascii_lowercase();
-        (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
+        is_id128(&id).then_some(id)
+    }
+
+    /// The first name line of `/etc/hostname` (comments and blank lines skipped).
+    pub fn static_hostname(&self) -> Option<String> {
+        self.read("/etc/hostname")?
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+    }
+
+    /// One os-release field (`ID`, `VERSION_ID`, …), if set.
+    pub fn os_release_field(&self, key: &str) -> Option<String> {
+        self.os_release()?
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     /// First boot: `/run/systemd/first-boot` (written by a systemd PID 1), or a missing,
@@ -216,45 +234,58 @@ impl RootFacts<'_> {
         let text = self
             .read("/etc/os-release")
             .or_else(|| self.read("/usr/lib/os-release"))?;
-        Some(parse_env_file(&text))
+        Some(crate::unit::env::parse_environment_file(&text).0.vars)
     }
 }
 
-/// The os-release format: `KEY=value`, shell-like quotes, `#` comments.
-pub fn parse_env_file(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        let Some((key, raw)) = line.split_once('=') else {
-            continue;
-        };
-        let mut value = String::new();
-        let mut quote: Option<char> = None;
-        let mut chars = raw.trim().chars();
-        while let Some(c) = chars.next() {
-            match (quote, c) {
-                (None, '"' | '\'') => quote = Some(c),
-                (Some(q), c) if c == q => quote = None,
-                (Some('"') | None, '\\') => {
-                    if let Some(n) = chars.next() {
-                        value.push(n);
-                    }
-                }
-                (_, c) => value.push(c),
+/// `proc_cmdline_get_bool()`: `key` alone is true, `key=value` a boolean.
+pub(super) fn cmdline_bool(line: &str, key: &str) -> Option<bool> {
+    let words = split_words(line, SplitOptions::default()).unwrap_or_default();
+    let mut found = None;
+    for w in words {
+        if w == key {
+            found = Some(true);
+        } else if let Some(v) = w.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
+            if let Some(b) = parse_bool(v) {
+                found = Some(b);
             }
         }
-        out.push((key.trim().to_string(), value));
     }
-    out
+    found
 }
 
-pub(super) fn read_trimmed(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path)
+/// 32 hex digits: the form of machine and boot ids (`sd_id128`).
+pub fn is_id128(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A 128-bit id as systemd prints it: 32 lowercase hex digits, dashes of the UUID form
+/// dropped; `None` when it is none.
+pub fn normalize_id128(text: &str) -> Option<String> {
+    let id: String = text
+        .trim()
+        .chars()
+        .filter(|&c| c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    is_id128(&id).then_some(id)
+}
+
+/// The kernel's boot id (`/proc/sys/kernel/random/boot_id`), normalized.
+pub fn boot_id() -> Option<String> {
+    normalize_id128(&std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?)
+}
+
+/// The kernel's host name (`gethostname(2)`, uname's nodename).
+pub fn kernel_hostname() -> Option<String> {
+    nix::unistd::gethostname()
         .ok()
-        .map(|s| s.trim_end().to_string())
+        .map(|h| h.to_string_lossy().into_owned())
+}
+
+/// The kernel release (`uname -r`).
+pub fn kernel_release() -> Option<String> {
+    uname().map(|(release, _)| release)
 }
 
 /// uname(2): (release, machine).
@@ -317,10 +348,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kernel_command_line_booleans() {
+        assert_eq!(cmdline_bool("quiet a.b", "a.b"), Some(true));
+        assert_eq!(cmdline_bool("a.b=no", "a.b"), Some(false));
+        assert_eq!(cmdline_bool("a.bc=no", "a.b"), None);
+    }
+
+    #[test]
     fn os_release_values_lose_their_quotes() {
-        let kv = parse_env_file(
+        let kv = crate::unit::env::parse_environment_file(
             "# c\nID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID='12'\nX=\"a\\\"b\"\nbogus\n",
-        );
+        )
+        .0
+        .vars;
         assert_eq!(
             kv,
             [

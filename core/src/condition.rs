@@ -16,12 +16,9 @@
 mod check;
 mod compare;
 mod glob;
-mod host;
 mod paths;
-mod virt;
 
-pub use host::HostFacts;
-pub use virt::Virtualization;
+use crate::host::HostFacts;
 
 use crate::scope::{Scope, ScopeKind};
 use crate::unit::specifier::{self, SpecifierContext, SpecifierError};

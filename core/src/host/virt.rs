@@ -1,7 +1,7 @@
 //! systemd's `detect_virtualization()`: which container manager or hypervisor we run
 //! under, from the traces each leaves (`/.dockerenv`, `container=` of PID 1, DMI, CPUID).
 
-use super::host::read_trimmed;
+use super::files::read_trimmed;
 use std::path::Path;
 
 /// A detected virtualization: systemd's identifier (`docker`, `kvm`, …; `none`).

@@ -1,4 +1,5 @@
 use super::*;
+use crate::host::Virtualization;
 use crate::root::Root;
 use crate::unit::syntax;
 use crate::users::Identity;
