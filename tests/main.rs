@@ -9,6 +9,7 @@ mod e2e_logs;
 mod init;
 mod install;
 mod journalctl;
+mod journald;
 mod lifecycle;
 mod loading;
 mod multicall;

@@ -61,6 +61,9 @@ pub struct Builtin {
 /// the system, `capsule@.target` for user managers (capsules included). The caller has
 /// already found no file of that name on the unit path.
 pub fn builtin_unit(scope: &Scope, name: &UnitName) -> Option<Builtin> {
+    if let Some(journald) = crate::journal::server::builtin::builtin(scope, name.as_str()) {
+        return Some(journald);
+    }
     let template = if name.is_template() {
         name.clone()
     } else {
@@ -80,7 +83,8 @@ pub fn builtin_templates(scope: &Scope) -> Vec<Builtin> {
 /// The built-in unit shown under `path` (for reading what [`builtin_unit`] named).
 pub fn builtin_at(scope: &Scope, path: &Path) -> Option<Builtin> {
     let file = path.strip_prefix(BUILTIN_DIR).ok()?.to_str()?;
-    builtin_for_template(scope, file)
+    crate::journal::server::builtin::builtin(scope, file)
+        .or_else(|| builtin_for_template(scope, file))
 }
 
 fn builtin_for_template(scope: &Scope, template: &str) -> Option<Builtin> {

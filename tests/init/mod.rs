@@ -361,3 +361,48 @@ fn engine_rt_signals_37_38_39_shut_down_cleanly() {
         );
     }
 }
+
+/// PID 1 starts journald before the default target: a service's syslog lines (busybox
+/// `logger` on `/dev/log`) reach the journal and PID 1's console, and a process started
+/// from outside (`docker exec`) logging through the native socket is recorded too.
+#[test]
+fn journald_runs_first_and_syslog_reaches_journal_and_console() {
+    let fs = Rootfs::new();
+    std::os::unix::fs::symlink("busybox", fs.path("/bin/logger")).unwrap();
+    fs.enabled(
+        SYS,
+        "syslogger.service",
+        "multi-user.target",
+        &service("ExecStart=/bin/sh -c 'logger -t boxlog -p daemon.warning hello-from-syslog; exec sleep 1000'"),
+    );
+    let c = Container::boot(fs, None, &[]);
+    assert_eq!(c.wait_booted(), "running", "console:\n{}", c.console());
+    let active = c.systemctl(&["is-active", "systemd-journald.service"]);
+    assert_eq!(active.stdout, "active\n", "console:\n{}", c.console());
+    let logged = wait_for(Duration::from_secs(5), || {
+        let j = c.exec(&[
+            "/usr/bin/unitbox",
+            "journalctl",
+            "-t",
+            "boxlog",
+            "-o",
+            "cat",
+        ]);
+        j.stdout.contains("hello-from-syslog\n").then_some(())
+    });
+    assert!(logged.is_some(), "console:\n{}", c.console());
+    let warned = c.exec(&[
+        "/usr/bin/unitbox",
+        "journalctl",
+        "-p",
+        "warning",
+        "SYSLOG_FACILITY=3",
+        "-o",
+        "cat",
+    ]);
+    assert!(warned.stdout.contains("hello-from-syslog"), "{warned:?}");
+    let copied = wait_for(Duration::from_secs(5), || {
+        c.console().contains(": hello-from-syslog\n").then_some(())
+    });
+    assert!(copied.is_some(), "console:\n{}", c.console());
+}

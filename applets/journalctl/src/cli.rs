@@ -76,6 +76,13 @@ pub struct Options {
     pub utc: bool,
     pub no_hostname: bool,
     pub all: bool,
+    /// `--cursor=` (from that record on).
+    pub cursor: Option<String>,
+    /// `--after-cursor=`.
+    pub after_cursor: Option<String>,
+    /// `--cursor-file=`: resume after the cursor it holds, then store the last one.
+    pub cursor_file: Option<PathBuf>,
+    pub show_cursor: bool,
 }
 
 pub enum Parsed {
@@ -124,11 +131,11 @@ const SPECS: &[Spec] = &[
     opt("vacuum-time", None, HasArg::Required),
     opt("sync", None, HasArg::No),
     opt("flush", None, HasArg::No),
-    // Known to journalctl but without meaning for this store: a clear error each.
     opt("cursor", Some('c'), HasArg::Required),
     opt("after-cursor", None, HasArg::Required),
     opt("cursor-file", None, HasArg::Required),
     opt("show-cursor", None, HasArg::No),
+    // Known to journalctl but without meaning for this store: a clear error each.
     opt("machine", Some('M'), HasArg::Required),
     opt("file", None, HasArg::Required),
     opt("image", None, HasArg::Required),
@@ -249,6 +256,10 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
         utc: false,
         no_hostname: false,
         all: false,
+        cursor: None,
+        after_cursor: None,
+        cursor_file: None,
+        show_cursor: false,
     };
     let mut pager_end = false;
     let mut vacuum = (None, None, None);
@@ -356,6 +367,10 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
                         .map_err(|_| format!("Failed to parse vacuum files: {value}"))?,
                 )
             }
+            "cursor" => o.cursor = Some(value),
+            "after-cursor" => o.after_cursor = Some(value),
+            "cursor-file" => o.cursor_file = Some(PathBuf::from(value)),
+            "show-cursor" => o.show_cursor = true,
             "sync" | "flush" => o.action = Action::Nothing,
             unsupported => {
                 return Err(format!(
@@ -379,6 +394,14 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
 fn finish(mut o: Options, pager_end: bool) -> Result<Options, String> {
     if pager_end && o.lines.is_none() {
         o.lines = Some(Lines::Newest(1000));
+    }
+    let starts = [
+        o.since.is_some(),
+        o.cursor.is_some(),
+        o.after_cursor.is_some(),
+    ];
+    if starts.iter().filter(|&&c| c).count() > 1 {
+        return Err("Please specify only one of --since=, --cursor=, and --after-cursor=.".into());
     }
     if o.follow && !o.no_tail && o.since.is_none() && o.lines.is_none() {
         o.lines = Some(Lines::Newest(10));
@@ -538,6 +561,12 @@ mod tests {
             run(&["--disk-usage", "x"]).unwrap_err(),
             "Extraneous arguments starting with 'x'"
         );
-        assert!(run(&["--cursor=x"]).unwrap_err().contains("not supported"));
+        assert!(run(&["--file=x"]).unwrap_err().contains("not supported"));
+        assert_eq!(
+            run(&["--cursor=x", "--after-cursor=y"]).unwrap_err(),
+            "Please specify only one of --since=, --cursor=, and --after-cursor=."
+        );
+        let o = run(&["--show-cursor", "--after-cursor", "i=1"]).unwrap();
+        assert!(o.show_cursor && o.after_cursor.as_deref() == Some("i=1"));
     }
 }

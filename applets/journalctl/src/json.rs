@@ -20,11 +20,11 @@ fn value(bytes: &[u8], all: bool) -> Json {
 }
 
 /// One object from (name, value) pairs: compact on one line, or systemd's pretty layout.
-pub fn object(fields: &[(&str, Vec<u8>)], pretty: bool, all: bool) -> Vec<u8> {
+pub fn object<S: AsRef<str>>(fields: &[(S, Vec<u8>)], pretty: bool, all: bool) -> Vec<u8> {
     let object = Json::Object(
         fields
             .iter()
-            .map(|(name, bytes)| (name.to_string(), value(bytes, all)))
+            .map(|(name, bytes)| (name.as_ref().to_string(), value(bytes, all)))
             .collect(),
     );
     let text = if pretty {

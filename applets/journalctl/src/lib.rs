@@ -93,6 +93,7 @@ fn run(o: &Options, now: u64, tz: &TimeZone) -> Result<i32, String> {
     style.no_hostname = o.no_hostname;
     style.all = o.all;
     style.user_scope = user_scope(o);
+    style.seqnum_id = selection.seqnum_id.clone();
     let mut printer = Printer {
         out: io::stdout().lock(),
         style: &style,
@@ -111,7 +112,12 @@ fn run(o: &Options, now: u64, tz: &TimeZone) -> Result<i32, String> {
         .into_iter()
         .filter(|r| selection.accepts(r, &style))
         .collect();
-    match o.lines.unwrap_or(Lines::All) {
+    let lines = match o.lines {
+        // A cursor says where to start; -n (also the one -f implies) does not move it.
+        Some(Lines::Newest(_)) if selection.has_cursor() => Lines::All,
+        lines => lines.unwrap_or(Lines::All),
+    };
+    match lines {
         Lines::All => {}
         Lines::Newest(n) => {
             let skip = records.len().saturating_sub(n);
@@ -125,25 +131,57 @@ fn run(o: &Options, now: u64, tz: &TimeZone) -> Result<i32, String> {
     if printer.print(&records).is_err() {
         return Ok(0);
     }
+    let mut last_cursor = records.last().map(|r| output::cursor(r, &style));
     let Some(mut follower) = follower else {
         if printer.shown == 0 && !o.quiet && !o.output.is_json() {
             let _ = writeln!(printer.out, "-- No entries --");
         }
-        return Ok(0);
+        if let Some(cursor) = &last_cursor {
+            if o.show_cursor {
+                let _ = writeln!(printer.out, "-- cursor: {cursor}");
+            }
+        }
+        return Ok(store_cursor(o, last_cursor.as_deref()));
     };
+    store_cursor(o, last_cursor.as_deref());
     let _ = printer.out.flush();
     let mut emit = |new: Vec<Record>| {
         let new: Vec<Record> = new
             .into_iter()
             .filter(|r| selection.accepts(r, &style))
             .collect();
-        printer
+        let result = printer
             .print(&new)
             .and_then(|()| printer.out.flush())
-            .map_err(|_| follow::Stop::OutputClosed)
+            .map_err(|_| follow::Stop::OutputClosed);
+        if let Some(r) = new.last() {
+            // Kept current while following, so that a reader killed at any moment resumes
+            // after what it printed (systemd 252 writes it only at an exit -f never reaches).
+            last_cursor = Some(output::cursor(r, &style));
+            store_cursor(o, last_cursor.as_deref());
+        }
+        result
     };
     match follow::run(&dir, &mut follower, &mut emit)? {
         follow::Stop::OutputClosed => Ok(0),
+    }
+}
+
+/// `--cursor-file=`: the last shown record's cursor, replaced atomically. Returns the exit
+/// code (1 when it cannot be written, as systemd).
+fn store_cursor(o: &Options, cursor: Option<&str>) -> i32 {
+    let (Some(file), Some(cursor)) = (&o.cursor_file, cursor) else {
+        return 0;
+    };
+    let tmp = file.with_extension("tmp~");
+    let written =
+        std::fs::write(&tmp, format!("{cursor}\n")).and_then(|()| std::fs::rename(&tmp, file));
+    match written {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("Failed to write new cursor to {}: {e}", file.display());
+            1
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::json;
 use std::io::{self, Write};
+use unitbox_core::journal::cursor::Cursor;
 use unitbox_core::journal::format::{
     format_bytes, is_printable, local_hostname, write_line, LineMode, LineStyle,
 };
@@ -61,6 +62,8 @@ pub struct Style<'a> {
     /// Records of a user scope: their unit is a user unit.
     pub user_scope: bool,
     pub hostname: String,
+    /// The journal directory's sequence id, for cursors.
+    pub seqnum_id: String,
     pub local: &'a TimeZone,
     utc_zone: TimeZone,
 }
@@ -74,6 +77,7 @@ impl<'a> Style<'a> {
             all: false,
             user_scope: false,
             hostname: local_hostname(),
+            seqnum_id: String::new(),
             local,
             utc_zone: TimeZone::utc(),
         }
@@ -97,50 +101,45 @@ impl<'a> Style<'a> {
     }
 }
 
-/// A cursor that names the record (journalctl's `__CURSOR` shape); informational only, as
-/// `--cursor=` is not supported.
-pub fn cursor(r: &Record) -> String {
-    let hash = r
-        .unit
-        .bytes()
-        .chain(r.message.iter().copied())
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-        });
-    format!(
-        "b={};m={:x};t={:x};x={hash:x}",
-        r.boot_id, r.monotonic, r.realtime
-    )
+/// The record's cursor (`__CURSOR`, `--show-cursor`).
+pub fn cursor(r: &Record, style: &Style) -> String {
+    Cursor::of(r, &style.seqnum_id).to_string()
 }
 
-/// The record's fields under journald's names, in journald's order for stream records.
-pub fn fields(r: &Record, style: &Style) -> Vec<(&'static str, Vec<u8>)> {
-    let mut f: Vec<(&'static str, Vec<u8>)> = Vec::with_capacity(12);
-    let journal_transport = matches!(r.stream, Stream::Manager | Stream::Notify);
-    f.push((
-        "_TRANSPORT",
-        if journal_transport {
-            "journal"
-        } else {
-            "stdout"
-        }
-        .into(),
-    ));
-    f.push(("PRIORITY", r.priority.to_string().into_bytes()));
-    // LOG_DAEMON, journald's facility for service output.
-    f.push(("SYSLOG_FACILITY", b"3".to_vec()));
-    if !r.identifier.is_empty() {
-        f.push(("SYSLOG_IDENTIFIER", r.identifier.as_bytes().to_vec()));
+/// The record's fields under journald's names, in journald's order for stream records;
+/// the extra fields a receiver stored come after the message (the client's own) and among
+/// the trusted ones (`_…`).
+pub fn fields(r: &Record, style: &Style) -> Vec<(String, Vec<u8>)> {
+    let mut f: Vec<(String, Vec<u8>)> = Vec::with_capacity(12 + r.fields.len());
+    let mut push = |name: &str, value: Vec<u8>| f.push((name.to_string(), value));
+    push("_TRANSPORT", r.stream.transport().into());
+    push("PRIORITY", r.priority.to_string().into_bytes());
+    if r.field("SYSLOG_FACILITY").is_none()
+        && matches!(r.stream, Stream::Stdout | Stream::Stderr | Stream::Manager)
+    {
+        // LOG_DAEMON, journald's facility for service output.
+        push("SYSLOG_FACILITY", b"3".to_vec());
     }
-    f.push(("MESSAGE", r.message.clone()));
+    if !r.identifier.is_empty() {
+        push("SYSLOG_IDENTIFIER", r.identifier.as_bytes().to_vec());
+    }
+    push("MESSAGE", r.message.clone());
+    for (name, value) in r.fields.iter().filter(|(n, _)| !n.starts_with('_')) {
+        push(name, value.clone());
+    }
     if r.pid != 0 {
-        f.push(("_PID", r.pid.to_string().into_bytes()));
+        push("_PID", r.pid.to_string().into_bytes());
     }
     if let Some(uid) = r.uid {
-        f.push(("_UID", uid.to_string().into_bytes()));
+        push("_UID", uid.to_string().into_bytes());
     }
-    f.push(("_BOOT_ID", r.boot_id.as_bytes().to_vec()));
-    f.push(("_HOSTNAME", style.hostname.as_bytes().to_vec()));
+    for (name, value) in r.fields.iter().filter(|(n, _)| n.starts_with('_')) {
+        push(name, value.clone());
+    }
+    push("_BOOT_ID", r.boot_id.as_bytes().to_vec());
+    if r.field("_HOSTNAME").is_none() {
+        push("_HOSTNAME", style.hostname.as_bytes().to_vec());
+    }
     if !r.unit.is_empty() {
         // The manager's messages about a unit name it in UNIT=; the unit's own output
         // belongs to it (_SYSTEMD_UNIT=).
@@ -150,13 +149,13 @@ pub fn fields(r: &Record, style: &Style) -> Vec<(&'static str, Vec<u8>)> {
             (false, false) => "_SYSTEMD_UNIT",
             (false, true) => "_SYSTEMD_USER_UNIT",
         };
-        f.push((name, r.unit.as_bytes().to_vec()));
+        push(name, r.unit.as_bytes().to_vec());
     }
     if !r.invocation_id.is_empty() {
-        f.push((
+        push(
             "_SYSTEMD_INVOCATION_ID",
             r.invocation_id.as_bytes().to_vec(),
-        ));
+        );
     }
     f
 }
@@ -167,11 +166,14 @@ pub fn write_entry(out: &mut impl Write, r: &Record, style: &Style) -> io::Resul
         Mode::Line(mode) => write_line(out, r, &style.line_style(mode)),
         Mode::Verbose => write_verbose(out, r, style),
         Mode::Json | Mode::JsonPretty | Mode::JsonSse | Mode::JsonSeq => {
-            let mut all: Vec<(&str, Vec<u8>)> = vec![
-                ("__CURSOR", cursor(r).into_bytes()),
-                ("__REALTIME_TIMESTAMP", r.realtime.to_string().into_bytes()),
+            let mut all: Vec<(String, Vec<u8>)> = vec![
+                ("__CURSOR".into(), cursor(r, style).into_bytes()),
                 (
-                    "__MONOTONIC_TIMESTAMP",
+                    "__REALTIME_TIMESTAMP".into(),
+                    r.realtime.to_string().into_bytes(),
+                ),
+                (
+                    "__MONOTONIC_TIMESTAMP".into(),
                     r.monotonic.to_string().into_bytes(),
                 ),
             ];
@@ -197,7 +199,7 @@ fn write_verbose(out: &mut impl Write, r: &Record, style: &Style) -> io::Result<
         out,
         "{} [{}]",
         format_timestamp_us(r.realtime, style.zone()),
-        cursor(r)
+        cursor(r, style)
     )?;
     for (name, value) in fields(r, style) {
         if style.all || is_printable(&value) {
@@ -221,6 +223,8 @@ mod tests {
 
     fn record(message: &[u8]) -> Record {
         Record {
+            seq: 1,
+            fields: Vec::new(),
             realtime: 1_795_291_890_123_456,
             monotonic: 5_000_123,
             boot_id: "0123456789abcdef0123456789abcdef".into(),

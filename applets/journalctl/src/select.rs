@@ -6,8 +6,10 @@ use crate::output::{fields, Style};
 use regex_lite::{Regex, RegexBuilder};
 use std::path::Path;
 use unitbox_core::glob::{fnmatch, is_glob, MatchFlags};
+use unitbox_core::journal::cursor::Cursor;
 use unitbox_core::journal::reader::Query;
 use unitbox_core::journal::record::Record;
+use unitbox_core::journal::sequence::sequence_id;
 use unitbox_core::state::boot::current_boot_id;
 
 /// Unit type suffixes: a name without one means a `.service` (systemd's name mangling).
@@ -100,6 +102,9 @@ pub struct Selection {
     grep: Option<Regex>,
     /// `-k`: the kernel's messages, which this store never holds.
     kernel_only: bool,
+    /// `--cursor=` (inclusive) or `--after-cursor=`/`--cursor-file=` (exclusive).
+    start: Option<(Cursor, bool)>,
+    pub seqnum_id: String,
 }
 
 impl Selection {
@@ -141,13 +146,26 @@ impl Selection {
                 .map(|p| compile_grep(p, o.case_sensitive))
                 .transpose()?,
             kernel_only: o.dmesg,
+            start: start_cursor(o)?,
+            seqnum_id: sequence_id(dir).unwrap_or_default(),
         })
+    }
+
+    /// Whether a cursor decides where the output starts.
+    pub fn has_cursor(&self) -> bool {
+        self.start.is_some()
     }
 
     /// The filters beyond the store query.
     pub fn accepts(&self, r: &Record, style: &Style) -> bool {
         if self.kernel_only {
             return false;
+        }
+        if let Some((cursor, inclusive)) = &self.start {
+            let at = *inclusive && cursor.names(r, &self.seqnum_id);
+            if !at && !cursor.precedes(r, &self.seqnum_id) {
+                return false;
+            }
         }
         if !self.unit_patterns.is_empty()
             && !self
@@ -165,7 +183,7 @@ impl Selection {
             let field_matches = |name: &str, values: &[String]| {
                 fields
                     .iter()
-                    .any(|(n, v)| *n == name && values.iter().any(|x| x.as_bytes() == v))
+                    .any(|(n, v)| n == name && values.iter().any(|x| x.as_bytes() == v))
             };
             if !self.matches.iter().all(|(n, vs)| field_matches(n, vs)) {
                 return false;
@@ -176,6 +194,29 @@ impl Selection {
             None => true,
         }
     }
+}
+
+/// The cursor the output starts at: `--cursor=`, `--after-cursor=`, or the one stored in
+/// `--cursor-file=` (a missing file means from the beginning).
+fn start_cursor(o: &Options) -> Result<Option<(Cursor, bool)>, String> {
+    let (text, inclusive) = match (&o.cursor, &o.after_cursor, &o.cursor_file) {
+        (Some(c), _, _) => (c.clone(), true),
+        (None, Some(c), _) => (c.clone(), false),
+        (None, None, Some(file)) => match std::fs::read_to_string(file) {
+            Ok(text) => (text.trim().to_string(), false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(format!(
+                    "Failed to read cursor file {}: {e}",
+                    file.display()
+                ))
+            }
+        },
+        (None, None, None) => return Ok(None),
+    };
+    Cursor::parse(&text)
+        .map(|c| Some((c, inclusive)))
+        .ok_or_else(|| "Failed to seek to cursor: Invalid argument".to_string())
 }
 
 fn parse_matches(args: &[String]) -> Result<Vec<(String, Vec<String>)>, String> {

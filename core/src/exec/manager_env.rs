@@ -135,15 +135,11 @@ fn default_environment(scope: &Scope, conf: &str) -> Vec<(String, String)> {
     let main = PathBuf::from(format!("/etc/systemd/{conf}.conf"));
     let mut files = vec![main];
     let dropin_dir = PathBuf::from(format!("/etc/systemd/{conf}.conf.d"));
-    if let Ok(read) = std::fs::read_dir(root.host_path(&dropin_dir)) {
-        let mut names: Vec<String> = read
-            .flatten()
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| n.ends_with(".conf"))
-            .collect();
-        names.sort();
-        files.extend(names.iter().map(|n| dropin_dir.join(n)));
-    }
+    files.extend(crate::dirent::conf_files(
+        root,
+        &[dropin_dir],
+        Some(".conf"),
+    ));
     let opts = SplitOptions {
         c_unescape: true,
         relax: false,

@@ -121,7 +121,7 @@ pub fn boot(scope: &Scope, requested: &[String]) -> i32 {
         }
     };
     crate::timer::booted::mark_booted(scope);
-    let names = boot_units(&store, requested);
+    let names = crate::journal::server::builtin::boot_units(scope, boot_units(&store, requested));
     println!("unitbox: booting {}", names.join(" "));
     let mut ok = true;
     let exec = Executor::new(&store, dir, false);

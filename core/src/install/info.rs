@@ -12,7 +12,6 @@ use crate::root::normalize;
 use crate::scope::Scope;
 use crate::unit::syntax;
 use crate::unit::UnitName;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// How many symlinks we follow before giving up (systemd's UNIT_FILE_FOLLOW_SYMLINK_MAX).
@@ -331,29 +330,15 @@ fn dropins(scope: &Scope, index: &Index, name: &str) -> Vec<PathBuf> {
     if let Some(t) = template_of(name).filter(|t| t != name) {
         dir_names.push(format!("{t}.d"));
     }
-    let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut dirs = Vec::new();
     for dir_name in &dir_names {
         for (i, dir) in index.dirs.iter().enumerate() {
-            if !index.has_subdir(&scope.root, i, dir_name) {
-                continue;
-            }
-            let logical = dir.path.join(dir_name);
-            let Ok(read) = std::fs::read_dir(scope.root.host_path(&logical)) else {
-                continue;
-            };
-            for entry in read.flatten() {
-                let Ok(file) = entry.file_name().into_string() else {
-                    continue;
-                };
-                if file.ends_with(".conf") && !crate::dirent::hidden_or_backup(&file) {
-                    by_name
-                        .entry(file.clone())
-                        .or_insert_with(|| logical.join(&file));
-                }
+            if index.has_subdir(&scope.root, i, dir_name) {
+                dirs.push(dir.path.join(dir_name));
             }
         }
     }
-    by_name.into_values().collect()
+    crate::dirent::conf_files(&scope.root, &dirs, Some(".conf"))
 }
 
 /// The final target of a symlink chain, even if it does not exist (systemd's

@@ -12,8 +12,6 @@ use super::ops::{self, Flags};
 use crate::glob::unit_name_matches;
 use crate::scope::Scope;
 use crate::unit::UnitName;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Rule {
@@ -49,22 +47,9 @@ impl Mode {
 
 impl Presets {
     pub fn read(scope: &Scope, diag: Diagnostics) -> Self {
-        let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for dir in scope.preset_dirs() {
-            let Ok(read) = std::fs::read_dir(scope.root.host_path(&dir)) else {
-                continue;
-            };
-            for entry in read.flatten() {
-                let Ok(name) = entry.file_name().into_string() else {
-                    continue;
-                };
-                if name.ends_with(".preset") && !crate::dirent::hidden_or_backup(&name) {
-                    files.entry(name.clone()).or_insert_with(|| dir.join(&name));
-                }
-            }
-        }
+        let files = crate::dirent::conf_files(&scope.root, &scope.preset_dirs(), Some(".preset"));
         let mut rules = Vec::new();
-        for path in files.values() {
+        for path in &files {
             let host = scope.root.host_path(path);
             let Ok(text) = std::fs::read_to_string(&host) else {
                 continue;

@@ -210,6 +210,8 @@ mod tests {
 
     fn record(message: &[u8]) -> Record {
         Record {
+            seq: 1,
+            fields: Vec::new(),
             realtime: 1_795_291_890_123_456,
             monotonic: 5_000_123,
             boot_id: "0123456789abcdef0123456789abcdef".into(),

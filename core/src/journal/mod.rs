@@ -1,9 +1,13 @@
 //! The journal store: one append-only text file per unit in `<state dir>/journal/`, written
 //! by the unit's supervisor ([`writer`]) and read, merged and followed by journalctl
 //! ([`reader`]). [`record`] is the line format; [`format`] prints records as journalctl's
-//! one-line output modes.
+//! one-line output modes; [`sequence`] orders the records of a directory and [`cursor`]
+//! names them; [`server`] is journald, the receivers of the journal's sockets.
 
+pub mod cursor;
 pub mod format;
 pub mod reader;
 pub mod record;
+pub mod sequence;
+pub mod server;
 pub mod writer;

@@ -8,6 +8,7 @@
 //! rotation both names may briefly be the same file, which is then read once.
 
 use crate::journal::record::Record;
+use crate::journal::sequence::ReadLock;
 use crate::journal::writer::journal_paths;
 use crate::{Error, Result};
 use std::cmp::Reverse;
@@ -61,6 +62,7 @@ impl Query {
 
     /// All matching records, oldest first.
     pub fn read(&self, dir: &Path) -> Result<Vec<Record>> {
+        let _lock = ReadLock::take(dir);
         let mut lists = Vec::new();
         for unit in self.unit_names(dir) {
             let (rotated, live) = open_pair(dir, &unit)?;
@@ -85,6 +87,7 @@ impl Query {
 
     /// Reads what is there now and returns a [`Follower`] that continues exactly after it.
     pub fn follow(&self, dir: &Path) -> Result<(Vec<Record>, Follower)> {
+        let _lock = ReadLock::take(dir);
         let mut follower = Follower {
             dir: dir.to_path_buf(),
             query: self.clone(),
@@ -171,7 +174,13 @@ fn complete_records(data: &[u8]) -> impl Iterator<Item = Record> + '_ {
         .filter_map(Record::decode)
 }
 
-/// Merges per-unit lists (each in file order) by realtime, keeping each unit's own order.
+/// The order of records of different files: by sequence number (the order they were
+/// appended in), format 1 records (number 0) first, by time.
+fn order(r: &Record) -> (u64, u64) {
+    (r.seq, r.realtime)
+}
+
+/// Merges per-unit lists (each in file order) by [`order`], keeping each unit's own order.
 fn merge(lists: Vec<Vec<Record>>) -> Vec<Record> {
     if lists.len() == 1 {
         return lists.into_iter().next().unwrap_or_default();
@@ -180,10 +189,10 @@ fn merge(lists: Vec<Vec<Record>>) -> Vec<Record> {
     let mut iters: Vec<std::vec::IntoIter<Record>> =
         lists.into_iter().map(Vec::into_iter).collect();
     let mut heads: Vec<Option<Record>> = iters.iter_mut().map(Iterator::next).collect();
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = heads
+    let mut heap: BinaryHeap<Reverse<((u64, u64), usize)>> = heads
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| r.as_ref().map(|r| Reverse((r.realtime, i))))
+        .filter_map(|(i, r)| r.as_ref().map(|r| Reverse((order(r), i))))
         .collect();
     let mut out = Vec::with_capacity(total);
     while let Some(Reverse((_, i))) = heap.pop() {
@@ -192,7 +201,7 @@ fn merge(lists: Vec<Vec<Record>>) -> Vec<Record> {
         }
         heads[i] = iters[i].next();
         if let Some(r) = &heads[i] {
-            heap.push(Reverse((r.realtime, i)));
+            heap.push(Reverse((order(r), i)));
         }
     }
     out
@@ -242,6 +251,7 @@ impl Follower {
 
     /// The records written since the previous call, oldest first.
     pub fn poll(&mut self) -> Result<Vec<Record>> {
+        let _lock = ReadLock::take(&self.dir);
         if self.query.units.is_empty() {
             for unit in units_with_journal(&self.dir) {
                 if !self.units.iter().any(|u| u.unit == unit) {

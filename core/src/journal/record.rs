@@ -1,14 +1,21 @@
-//! One journal record and its line in a `NAME.journal` file:
+//! One journal record and its line in a `NAME.journal` file (format 2):
 //!
 //! ```text
-//! REALTIME MONOTONIC BOOT PRIORITY STREAM PID UID UNIT IDENTIFIER INVOCATION MESSAGE\n
-//! 1795291890123456 5000123 0b7c…e1 6 stdout 42 1000 foo.service foo 3f2a…9c Hello, world
+//! @SEQ REALTIME MONOTONIC BOOT PRIORITY STREAM PID UID UNIT IDENTIFIER INVOCATION N F1 … FN MESSAGE\n
+//! @17 1795291890123456 5000123 0b7c…e1 6 stdout 42 1000 foo.service foo 3f2a…9c 0 Hello, world
 //! ```
 //!
-//! Ten space-separated fields (escaped so they hold no spaces; `-` means empty), then the
-//! message to the end of the line. Every byte that could break the line — `\n`, control
-//! bytes, invalid UTF-8 — is escaped (see [`crate::state::escape`]), so a record is always
-//! exactly one line and binary messages come back byte for byte.
+//! `@SEQ` is the record's sequence number in its journal directory (see
+//! [`super::sequence`]): unique, increasing in the order records were appended, whichever
+//! file they went to — the record's identity for cursors. Then ten space-separated columns
+//! (escaped so they hold no spaces; `-` means empty), the number N of extra fields and N
+//! `KEY=VALUE` words (the native protocol's and syslog's fields, trusted `_COMM=`, …), then
+//! the message to the end of the line. Every byte that could break the line — `\n`,
+//! control bytes, invalid UTF-8 — is escaped (see [`crate::state::escape`]), so a record is
+//! always exactly one line and binary values come back byte for byte.
+//!
+//! Format 1 lines (no `@SEQ`, no fields: `REALTIME … INVOCATION MESSAGE`) are still read;
+//! their sequence number is 0 (they sort before every numbered record, by time).
 
 use crate::state::escape::{escape_into, unescape};
 
@@ -21,6 +28,14 @@ pub enum Stream {
     Notify,
     /// Messages of the manager about the unit ("Started foo.service.").
     Manager,
+    /// A datagram on `/dev/log` (`_TRANSPORT=syslog`).
+    Syslog,
+    /// The native protocol on `/run/systemd/journal/socket` (`_TRANSPORT=journal`).
+    Native,
+    /// A stream on `/run/systemd/journal/stdout` (`_TRANSPORT=stdout`).
+    StdoutStream,
+    /// journald's own messages ("Suppressed N messages …", `_TRANSPORT=driver`).
+    Driver,
 }
 
 impl Stream {
@@ -30,6 +45,10 @@ impl Stream {
             Stream::Stderr => "stderr",
             Stream::Notify => "notify",
             Stream::Manager => "manager",
+            Stream::Syslog => "syslog",
+            Stream::Native => "journal",
+            Stream::StdoutStream => "stream",
+            Stream::Driver => "driver",
         }
     }
 
@@ -39,8 +58,22 @@ impl Stream {
             "stderr" => Stream::Stderr,
             "notify" => Stream::Notify,
             "manager" => Stream::Manager,
+            "syslog" => Stream::Syslog,
+            "journal" => Stream::Native,
+            "stream" => Stream::StdoutStream,
+            "driver" => Stream::Driver,
             _ => return None,
         })
+    }
+
+    /// journald's `_TRANSPORT=` for records of this stream.
+    pub fn transport(self) -> &'static str {
+        match self {
+            Stream::Stdout | Stream::Stderr | Stream::StdoutStream => "stdout",
+            Stream::Notify | Stream::Manager | Stream::Native => "journal",
+            Stream::Syslog => "syslog",
+            Stream::Driver => "driver",
+        }
     }
 }
 
@@ -77,8 +110,13 @@ pub struct Source {
     pub invocation_id: String,
 }
 
+/// Extra fields of a record: `(KEY, VALUE)`, in the order they came.
+pub type Fields = Vec<(String, Vec<u8>)>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
+    /// The sequence number in the journal directory; 0 for records of format 1.
+    pub seq: u64,
     /// µs since the epoch.
     pub realtime: u64,
     /// µs of CLOCK_MONOTONIC (valid within `boot_id`).
@@ -94,9 +132,14 @@ pub struct Record {
     pub identifier: String,
     pub invocation_id: String,
     pub message: Vec<u8>,
+    /// Fields beyond the columns (see the module documentation).
+    pub fields: Fields,
 }
 
 const FIELDS_BEFORE_MESSAGE: usize = 10;
+
+/// The marker that starts a format 2 line.
+const FORMAT2: u8 = b'@';
 
 fn push_field(out: &mut Vec<u8>, value: &[u8]) {
     if value.is_empty() {
@@ -124,14 +167,19 @@ fn push_number(out: &mut Vec<u8>, n: u64) {
 }
 
 /// Appends the line of a record made of its parts (no `Record` needed on the hot path).
+#[allow(clippy::too_many_arguments)]
 pub fn encode_into(
     out: &mut Vec<u8>,
+    seq: u64,
     realtime: u64,
     monotonic: u64,
     priority: u8,
     source: &Source,
+    fields: &[(String, Vec<u8>)],
     message: &[u8],
 ) {
+    out.push(FORMAT2);
+    push_number(out, seq);
     push_number(out, realtime);
     push_number(out, monotonic);
     push_field(out, source.boot_id.as_bytes());
@@ -145,6 +193,14 @@ pub fn encode_into(
     push_field(out, source.unit.as_bytes());
     push_field(out, source.identifier.as_bytes());
     push_field(out, source.invocation_id.as_bytes());
+    push_number(out, fields.len() as u64);
+    for (key, value) in fields {
+        let mut word = Vec::with_capacity(key.len() + value.len() + 1);
+        word.extend_from_slice(key.as_bytes());
+        word.push(b'=');
+        word.extend_from_slice(value);
+        push_field(out, &word);
+    }
     escape_into(out, message, false);
     out.push(b'\n');
 }
@@ -167,20 +223,57 @@ impl Record {
         let mut out = Vec::with_capacity(self.message.len() + 128);
         encode_into(
             &mut out,
+            self.seq,
             self.realtime,
             self.monotonic,
             self.priority,
             &self.source(),
+            &self.fields,
             &self.message,
         );
         out
+    }
+
+    /// The value of an extra field.
+    pub fn field(&self, key: &str) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_slice())
     }
 
     /// Parses one line (with or without its `\n`); `None` for a damaged line, which readers
     /// skip.
     pub fn decode(line: &[u8]) -> Option<Record> {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let mut parts = line.splitn(FIELDS_BEFORE_MESSAGE + 1, |&b| b == b' ');
+        let (seq, v2, mut rest) = match line.strip_prefix(&[FORMAT2]) {
+            Some(v2) => {
+                let (seq, rest) = split_word(v2)?;
+                (std::str::from_utf8(seq).ok()?.parse().ok()?, true, rest)
+            }
+            None => (0, false, line),
+        };
+        let mut words = Vec::with_capacity(FIELDS_BEFORE_MESSAGE);
+        for _ in 0..FIELDS_BEFORE_MESSAGE {
+            let (word, tail) = split_word(rest)?;
+            words.push(word);
+            rest = tail;
+        }
+        let mut fields = Vec::new();
+        if v2 {
+            let (count, tail) = split_word(rest)?;
+            rest = tail;
+            let count: usize = std::str::from_utf8(count).ok()?.parse().ok()?;
+            for _ in 0..count {
+                let (word, tail) = split_word(rest)?;
+                rest = tail;
+                let word = unescape(word);
+                let eq = word.iter().position(|&b| b == b'=')?;
+                let key = String::from_utf8(word[..eq].to_vec()).ok()?;
+                fields.push((key, word[eq + 1..].to_vec()));
+            }
+        }
+        let mut parts = words.into_iter();
         let mut field = || -> Option<String> {
             let raw = parts.next()?;
             if raw == b"-" {
@@ -201,11 +294,12 @@ impl Record {
         let unit = field()?;
         let identifier = field()?;
         let invocation_id = field()?;
-        let message = unescape(parts.next()?);
+        let message = unescape(rest);
         if priority > 7 {
             return None;
         }
         Some(Record {
+            seq,
             realtime,
             monotonic,
             boot_id,
@@ -217,6 +311,7 @@ impl Record {
             identifier,
             invocation_id,
             message,
+            fields,
         })
     }
 
@@ -226,12 +321,21 @@ impl Record {
     }
 }
 
+/// The first space-separated word and the rest after the space (a last word without a
+/// space is not a word: the message always follows).
+fn split_word(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let space = text.iter().position(|&b| b == b' ')?;
+    Some((&text[..space], &text[space + 1..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sample(message: &[u8]) -> Record {
         Record {
+            seq: 17,
+            fields: Vec::new(),
             realtime: 1_795_291_890_123_456,
             monotonic: 5_000_123,
             boot_id: "0123456789abcdef0123456789abcdef".into(),
@@ -251,9 +355,36 @@ mod tests {
         let line = sample(b"Hello, world").encode();
         assert_eq!(
             String::from_utf8(line).unwrap(),
-            "1795291890123456 5000123 0123456789abcdef0123456789abcdef 6 stdout 42 1000 \
-             foo.service my\\x20daemon - Hello, world\n"
+            "@17 1795291890123456 5000123 0123456789abcdef0123456789abcdef 6 stdout 42 1000 \
+             foo.service my\\x20daemon - 0 Hello, world\n"
         );
+    }
+
+    #[test]
+    fn format_1_lines_still_read() {
+        let line = b"1795291890123456 5000123 0123456789abcdef0123456789abcdef 6 stdout 42 1000 \
+             foo.service my\\x20daemon - Hello, world\n";
+        let mut expected = sample(b"Hello, world");
+        expected.seq = 0;
+        assert_eq!(Record::decode(line), Some(expected));
+    }
+
+    #[test]
+    fn extra_fields_round_trip() {
+        let mut r = sample(b"multi\nline");
+        r.stream = Stream::Native;
+        r.fields = vec![
+            ("CODE_FILE".into(), b"a b.c".to_vec()),
+            ("BINARY".into(), b"x\ny=z\0 -".to_vec()),
+            ("EMPTY".into(), Vec::new()),
+            ("DASH".into(), b"-".to_vec()),
+        ];
+        let line = r.encode();
+        assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
+        assert_eq!(Record::decode(&line), Some(r.clone()));
+        assert_eq!(r.field("BINARY"), Some(&b"x\ny=z\0 -"[..]));
+        r.seq = 0;
+        assert_eq!(Record::decode(&r.encode()), Some(r));
     }
 
     #[test]

@@ -2,14 +2,16 @@
 //! way journald's stdout stream does, [`JournalWriter`] appends them as records and keeps
 //! the file bounded.
 //!
-//! Each record is one `write(2)` on an `O_APPEND` descriptor, so readers never see a
-//! half-written line interleaved with another. Rotation keeps exactly one old file: when the
+//! Each record is one `write(2)` on an `O_APPEND` descriptor, numbered and stamped under
+//! the directory's writer lock ([`super::sequence`]), so readers never see a half-written
+//! line and several writers of one file (a supervisor, journald) keep one order. Rotation keeps exactly one old file: when the
 //! live file would grow past `max_bytes` it becomes `NAME.journal.1` (replacing the previous
 //! one) and a new live file starts, so a unit never holds more than 2 × `max_bytes`. The
 //! live path exists at every instant of a rotation (hard link, then two renames), which lets
 //! readers open the pair consistently (see [`super::reader`]).
 
 use crate::journal::record::{encode_into, Source};
+use crate::journal::sequence::Sequencer;
 use crate::state::StateDir;
 use crate::time::{now_monotonic_us, now_realtime_us};
 use crate::{Error, Result};
@@ -34,6 +36,9 @@ pub fn journal_paths(dir: &Path, unit: &str) -> (PathBuf, PathBuf) {
     )
 }
 
+/// One record to append: priority, extra fields, message.
+type Entry<'a> = (u8, &'a [(String, Vec<u8>)], &'a [u8]);
+
 #[derive(Debug)]
 pub struct JournalWriter {
     live: PathBuf,
@@ -43,6 +48,10 @@ pub struct JournalWriter {
     max_bytes: u64,
     buf: Vec<u8>,
     dropped: u64,
+    /// `None` when the directory's `.seqnum` cannot be opened (records are numbered 0).
+    sequencer: Option<Sequencer>,
+    /// The rotation generation this writer's descriptor is known to be current for.
+    generation: u64,
 }
 
 fn open_append(path: &Path) -> Result<File> {
@@ -66,7 +75,14 @@ impl JournalWriter {
             return Err(Error::InvalidUnitName(unit.to_string()));
         }
         let (live, rotated) = journal_paths(dir, unit);
-        let file = open_append(&live)?;
+        let mut sequencer = Sequencer::open(dir).ok();
+        // Opened under the lock, so that no rotation by another writer comes in between.
+        let generation = sequencer.as_mut().map_or(0, Sequencer::begin);
+        let file = open_append(&live);
+        if let Some(s) = &mut sequencer {
+            let _ = s.end();
+        }
+        let file = file?;
         let size = file.metadata().map_err(|e| Error::io(&live, e))?.size();
         Ok(JournalWriter {
             live,
@@ -76,6 +92,8 @@ impl JournalWriter {
             max_bytes,
             buf: Vec::with_capacity(4096),
             dropped: 0,
+            sequencer,
+            generation,
         })
     }
 
@@ -90,13 +108,18 @@ impl JournalWriter {
 
     /// Appends a message stamped with the current time.
     pub fn append(&mut self, source: &Source, priority: u8, message: &[u8]) -> Result<()> {
-        self.append_at(
-            now_realtime_us(),
-            now_monotonic_us(),
-            source,
-            priority,
-            message,
-        )
+        self.append_record(None, source, priority, &[], message)
+    }
+
+    /// Appends a message with extra fields, stamped with the current time.
+    pub fn append_fields(
+        &mut self,
+        source: &Source,
+        priority: u8,
+        fields: &[(String, Vec<u8>)],
+        message: &[u8],
+    ) -> Result<()> {
+        self.append_record(None, source, priority, fields, message)
     }
 
     pub fn append_at(
@@ -107,26 +130,111 @@ impl JournalWriter {
         priority: u8,
         message: &[u8],
     ) -> Result<()> {
-        self.buf.clear();
-        encode_into(
-            &mut self.buf,
-            realtime,
-            monotonic,
-            priority,
+        self.append_record(Some((realtime, monotonic)), source, priority, &[], message)
+    }
+
+    /// Numbers, stamps (now, unless `at` says when) and appends one record.
+    pub fn append_record(
+        &mut self,
+        at: Option<(u64, u64)>,
+        source: &Source,
+        priority: u8,
+        fields: &[(String, Vec<u8>)],
+        message: &[u8],
+    ) -> Result<()> {
+        self.append_entries(
+            at,
             source,
-            message,
-        );
+            &mut std::iter::once((priority, fields, message)),
+        )
+    }
+
+    /// Appends several messages of one source (the lines of one read of a pipe) under one
+    /// lock and, while they fit the file, with one `write(2)`.
+    pub fn append_batch(&mut self, source: &Source, messages: &[(u8, &[u8])]) -> Result<()> {
+        self.append_entries(
+            None,
+            source,
+            &mut messages.iter().map(|&(p, m)| (p, &[][..], m)),
+        )
+    }
+
+    fn append_entries<'a>(
+        &mut self,
+        at: Option<(u64, u64)>,
+        source: &Source,
+        entries: &mut dyn Iterator<Item = Entry<'a>>,
+    ) -> Result<()> {
+        let generation = self.sequencer.as_mut().map(Sequencer::begin);
+        let result = self.append_locked(generation, at, source, entries);
+        let stored = match &mut self.sequencer {
+            Some(s) => s.end(),
+            None => Ok(()),
+        };
+        result.and(stored)
+    }
+
+    fn append_locked<'a>(
+        &mut self,
+        generation: Option<u64>,
+        at: Option<(u64, u64)>,
+        source: &Source,
+        entries: &mut dyn Iterator<Item = Entry<'a>>,
+    ) -> Result<()> {
+        if let Some(current) = generation.filter(|&g| g != self.generation) {
+            // Another writer rotated some file: is ours still the live one?
+            let live_inode = std::fs::metadata(&self.live).ok().map(|m| m.ino());
+            let ours = self.file.metadata().ok().map(|m| m.ino());
+            if live_inode != ours {
+                self.file = open_append(&self.live)?;
+            }
+            self.generation = current;
+        }
+        self.size = self.file.metadata().map(|m| m.size()).unwrap_or(self.size);
+        let (realtime, monotonic) = at.unwrap_or_else(|| (now_realtime_us(), now_monotonic_us()));
+        self.buf.clear();
+        for (priority, fields, message) in entries {
+            let seq = self.sequencer.as_mut().map_or(0, Sequencer::take);
+            let start = self.buf.len();
+            encode_into(
+                &mut self.buf,
+                seq,
+                realtime,
+                monotonic,
+                priority,
+                source,
+                fields,
+                message,
+            );
+            let len = (self.buf.len() - start) as u64;
+            if len > self.max_bytes {
+                self.buf.truncate(start);
+                self.dropped += 1;
+                continue;
+            }
+            if self.size + self.buf.len() as u64 > self.max_bytes {
+                // Write what came before this record, then rotate and start afresh.
+                let record = self.buf.split_off(start);
+                self.flush()?;
+                self.file = rotate(&self.live, &self.rotated)?;
+                self.size = 0;
+                if let Some(s) = &mut self.sequencer {
+                    self.generation = s.rotated();
+                }
+                self.buf = record;
+            }
+        }
+        self.flush()
+    }
+
+    /// One write(2) of the buffered records. A short write (disk full) would leave a
+    /// partial line: cut it off again so the file stays a sequence of whole records.
+    fn flush(&mut self) -> Result<()> {
         let len = self.buf.len() as u64;
-        if len > self.max_bytes {
-            self.dropped += 1;
+        if len == 0 {
             return Ok(());
         }
-        if self.size + len > self.max_bytes {
-            self.rotate()?;
-        }
-        // One write(2) per record. A short write (disk full) would leave a partial line: cut
-        // it off again so the file stays a sequence of whole records.
-        match self.file.write(&self.buf) {
+        let result = match self.file.write(&self.buf) {
             Ok(n) if n as u64 == len => {
                 self.size += len;
                 Ok(())
@@ -142,24 +250,25 @@ impl JournalWriter {
                 ))
             }
             Err(e) => Err(Error::io(&self.live, e)),
-        }
+        };
+        self.buf.clear();
+        result
     }
+}
 
-    fn rotate(&mut self) -> Result<()> {
-        let dir = self.live.parent().unwrap_or(Path::new("."));
-        let name = self.live.file_name().unwrap_or_default().to_string_lossy();
-        let tmp_old = dir.join(format!(".{name}.1.tmp"));
-        let tmp_new = dir.join(format!(".{name}.new.tmp"));
-        let _ = std::fs::remove_file(&tmp_old);
-        let _ = std::fs::remove_file(&tmp_new);
-        std::fs::hard_link(&self.live, &tmp_old).map_err(|e| Error::io(&tmp_old, e))?;
-        std::fs::rename(&tmp_old, &self.rotated).map_err(|e| Error::io(&self.rotated, e))?;
-        let file = open_append(&tmp_new)?;
-        std::fs::rename(&tmp_new, &self.live).map_err(|e| Error::io(&self.live, e))?;
-        self.file = file;
-        self.size = 0;
-        Ok(())
-    }
+/// Makes the live file the rotated one and starts a new live file; returns it.
+fn rotate(live: &Path, rotated: &Path) -> Result<File> {
+    let dir = live.parent().unwrap_or(Path::new("."));
+    let name = live.file_name().unwrap_or_default().to_string_lossy();
+    let tmp_old = dir.join(format!(".{name}.1.tmp"));
+    let tmp_new = dir.join(format!(".{name}.new.tmp"));
+    let _ = std::fs::remove_file(&tmp_old);
+    let _ = std::fs::remove_file(&tmp_new);
+    std::fs::hard_link(live, &tmp_old).map_err(|e| Error::io(&tmp_old, e))?;
+    std::fs::rename(&tmp_old, rotated).map_err(|e| Error::io(rotated, e))?;
+    let file = open_append(&tmp_new)?;
+    std::fs::rename(&tmp_new, live).map_err(|e| Error::io(live, e))?;
+    Ok(file)
 }
 
 /// Splits a byte stream into log messages as journald's stdout stream does: at `\n` and at
@@ -267,6 +376,42 @@ pub fn parse_level_prefix(line: &[u8]) -> Option<(u8, &[u8])> {
     Some((last - b'0', &line[end + 1..]))
 }
 
+/// The messages of one read, gathered to be appended with one lock and one write.
+#[derive(Debug, Default)]
+pub struct Batch {
+    data: Vec<u8>,
+    items: Vec<(u8, usize, usize)>,
+}
+
+impl Batch {
+    pub fn push(&mut self, priority: u8, message: &[u8]) {
+        let start = self.data.len();
+        self.data.extend_from_slice(message);
+        self.items.push((priority, start, self.data.len()));
+    }
+
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.items.clear();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// `(priority, message)` of each.
+    pub fn messages(&self) -> Vec<(u8, &[u8])> {
+        self.items
+            .iter()
+            .map(|&(p, a, b)| (p, &self.data[a..b]))
+            .collect()
+    }
+}
+
 /// Reads `input` to its end, writing every message as a record of `source`. Returns the
 /// number of messages.
 pub fn pump(
@@ -277,15 +422,7 @@ pub fn pump(
 ) -> Result<u64> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut count = 0u64;
-    let mut failure = None;
-    let mut emit = |priority: u8, message: &[u8]| {
-        if failure.is_none() {
-            match writer.append(source, priority, message) {
-                Ok(()) => count += 1,
-                Err(e) => failure = Some(e),
-            }
-        }
-    };
+    let mut batch = Batch::default();
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
@@ -293,13 +430,15 @@ pub fn pump(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Error::io("(log stream)", e)),
         };
-        splitter.feed(&buf[..n], &mut emit);
+        batch.clear();
+        splitter.feed(&buf[..n], &mut |p, m| batch.push(p, m));
+        writer.append_batch(source, &batch.messages())?;
+        count += batch.len() as u64;
     }
-    splitter.finish(&mut emit);
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(count),
-    }
+    batch.clear();
+    splitter.finish(&mut |p, m| batch.push(p, m));
+    writer.append_batch(source, &batch.messages())?;
+    Ok(count + batch.len() as u64)
 }
 
 #[cfg(test)]
@@ -409,7 +548,7 @@ mod tests {
         let old_size = std::fs::metadata(&rotated).unwrap().len();
         assert!(live_size <= 1000 && old_size <= 1000);
         let files = std::fs::read_dir(dir.path()).unwrap().count();
-        assert_eq!(files, 2, "no temporary files remain");
+        assert_eq!(files, 3, "no temporary files remain (the pair and .seqnum)");
         let mut all = read_records(&rotated);
         all.extend(read_records(&live));
         let numbers: Vec<u64> = all.iter().map(|r| r.realtime).collect();

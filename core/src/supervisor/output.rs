@@ -9,7 +9,7 @@
 
 use crate::exec::command::ExecCommand;
 use crate::journal::record::{Source, Stream};
-use crate::journal::writer::{JournalWriter, LineSplitter, DEFAULT_MAX_BYTES, LINE_MAX};
+use crate::journal::writer::{Batch, JournalWriter, LineSplitter, DEFAULT_MAX_BYTES, LINE_MAX};
 use crate::service::ServiceConfig;
 use crate::state::boot::current_boot_id;
 use crate::state::StateDir;
@@ -249,9 +249,9 @@ impl Output {
         } = self;
         let capture = &mut captures[index];
         let source = &capture.source;
-        capture.splitter.feed(data, &mut |p, m| {
-            log_line(journal, console, unit, source, p, m)
-        });
+        let mut batch = Batch::default();
+        capture.splitter.feed(data, &mut |p, m| batch.push(p, m));
+        log_batch(journal, console, unit, source, &batch);
     }
 
     /// The end of a pipe: its last line without a line break is still a message.
@@ -265,9 +265,9 @@ impl Output {
         } = self;
         let mut capture = captures.remove(index);
         let source = &capture.source;
-        capture
-            .splitter
-            .finish(&mut |p, m| log_line(journal, console, unit, source, p, m));
+        let mut batch = Batch::default();
+        capture.splitter.finish(&mut |p, m| batch.push(p, m));
+        log_batch(journal, console, unit, source, &batch);
     }
 
     /// A message of the manager about the unit (`Started Foo.`), as systemd logs it.
@@ -313,28 +313,39 @@ pub fn divert_logger(state_dir: &StateDir, unit: &str) {
     }));
 }
 
-/// One line of a command into the journal and the console copy.
-fn log_line(
+/// The lines of one read of a command's pipe into the journal and the console copy.
+fn log_batch(
     journal: &mut Option<JournalWriter>,
     console: &mut Option<File>,
     unit: &str,
     source: &Source,
-    priority: u8,
-    message: &[u8],
+    batch: &Batch,
 ) {
+    if batch.is_empty() {
+        return;
+    }
+    let messages = batch.messages();
     if let Some(journal) = journal {
-        if let Err(e) = journal.append(source, priority, message) {
+        if let Err(e) = journal.append_batch(source, &messages) {
             log::warn!("{unit}: journal: {e}");
         }
     }
     if let Some(console) = console {
-        let mut line = Vec::with_capacity(unit.len() + message.len() + 3);
-        line.extend_from_slice(unit.as_bytes());
-        line.extend_from_slice(b": ");
-        line.extend_from_slice(message);
-        line.push(b'\n');
-        let _ = console.write_all(&line);
+        let mut lines = Vec::new();
+        for (_, message) in messages {
+            lines.extend_from_slice(unit.as_bytes());
+            lines.extend_from_slice(b": ");
+            lines.extend_from_slice(message);
+            lines.push(b'\n');
+        }
+        let _ = console.write_all(&lines);
     }
+}
+
+/// The console copy a journal receiver of this state directory writes to: the one PID 1
+/// handed down, else PID 1's stdout when it wants copies.
+pub fn console_for(state_dir: &StateDir) -> Option<File> {
+    console_from_env().or_else(|| console_of_pid1(state_dir))
 }
 
 /// The console copy: a descriptor number in the environment, duplicated (close-on-exec)

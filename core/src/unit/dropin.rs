@@ -8,7 +8,6 @@
 use super::load::{read_in_root, UnitStore};
 use super::syntax::{self, Diagnostic};
 use super::{DirDependency, Unit, UnitName};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Whether a directory in a unit directory can hold drop-ins or dependencies:
@@ -99,25 +98,7 @@ fn find_dirs(store: &UnitStore, unit: &Unit, suffix: &str) -> Vec<PathBuf> {
 
 /// `conf_files_list_strv()`: file name → first path, sorted by file name.
 fn list_files(store: &UnitStore, dirs: &[PathBuf], suffix: Option<&str>) -> Vec<PathBuf> {
-    let root = &store.scope().root;
-    let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for dir in dirs {
-        let real = root.canonicalize(dir).unwrap_or_else(|_| dir.clone());
-        let Ok(read) = std::fs::read_dir(root.host_path(&real)) else {
-            continue;
-        };
-        for dirent in read.flatten() {
-            let Ok(name) = dirent.file_name().into_string() else {
-                continue;
-            };
-            if crate::dirent::hidden_or_backup(&name) || suffix.is_some_and(|s| !name.ends_with(s))
-            {
-                continue;
-            }
-            files.entry(name.clone()).or_insert_with(|| dir.join(name));
-        }
-    }
-    files.into_values().collect()
+    crate::dirent::conf_files(&store.scope().root, dirs, suffix)
 }
 
 fn is_masked(store: &UnitStore, path: &Path) -> bool {
