@@ -289,7 +289,8 @@ mod tests {
     #[test]
     fn json_and_verbose_fields() {
         let json = render(Mode::Json, &record(b"hello"), |_| {});
-        assert!(json.starts_with("{\"__CURSOR\":\"b=0123456789abcdef0123456789abcdef;"));
+        assert!(json.starts_with("{\"__CURSOR\":\"s="), "{json}");
+        assert!(json.contains(";i=1;b=0123456789abcdef0123456789abcdef;m=4c4bbb;t=660cef76102c0;"));
         for field in [
             "\"__REALTIME_TIMESTAMP\":\"1795291890123456\"",
             "\"__MONOTONIC_TIMESTAMP\":\"5000123\"",
@@ -308,7 +309,7 @@ mod tests {
         manager.stream = Stream::Manager;
         assert!(render(Mode::Json, &manager, |_| {}).contains("\"UNIT\":\"foo.service\""));
         let verbose = render(Mode::Verbose, &record(b"hello"), |_| {});
-        assert!(verbose.starts_with("Sat 2026-11-21 20:11:30.123456 UTC [b="));
+        assert!(verbose.starts_with("Sat 2026-11-21 20:11:30.123456 UTC [s="));
         assert!(verbose.contains("\n    MESSAGE=hello\n"));
         assert!(render(Mode::JsonSeq, &record(b"x"), |_| {}).starts_with('\x1e'));
         assert!(render(Mode::JsonSse, &record(b"x"), |_| {}).starts_with("data: {"));
