@@ -200,8 +200,12 @@ mod tests {
             ("id", 3, false)
         );
         assert_eq!(o.command, ["sh", "-p", "x"]);
-        let o = run(&["-p", "true"]).unwrap();
-        assert_eq!((o.priority, o.command.len()), (6, 0));
+        // A required value is the next word, whatever it looks like.
+        let o = run(&["-t", "true"]).unwrap();
+        assert_eq!(
+            (o.identifier.as_str(), o.priority, o.command.len()),
+            ("true", 6, 0)
+        );
         assert!(run(&["-p", "7", "--", "-t"]).unwrap().command == ["-t"]);
         assert_eq!(
             run(&["--stderr-priority=0"]).unwrap().stderr_priority,
