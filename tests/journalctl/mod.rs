@@ -1,5 +1,7 @@
 //! journalctl over journal stores written with the core's writer in scratch `--root` trees.
 
+mod shippers;
+
 use crate::support::{applet, python, run_cmd, Run, Tree};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -202,9 +204,9 @@ for line in sys.stdin:
             T0 + 3 * MINUTE
         )
     );
-    let export = journalctl(&tree, &["-o", "export"]);
-    assert_eq!(export.code, 1);
-    assert_eq!(export.stderr.lines().count(), 1);
+    let delta = journalctl(&tree, &["-o", "short-delta"]);
+    assert_eq!(delta.code, 1);
+    assert_eq!(delta.stderr.lines().count(), 1);
 }
 
 #[test]
