@@ -2,11 +2,9 @@
 //! an independent parser written from systemd's JOURNAL_EXPORT_FORMATS) and Vector's journald
 //! source's exact command lines, killed and resumed with `--after-cursor=`.
 
-use super::{journal_dir, journalctl, source, writer_append};
+use super::{journal_dir, journalctl, source, spawn_follower, writer_append};
 use crate::support::{applet, python, Tree};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 use unitbox_core::journal::writer::JournalWriter;
 
@@ -114,23 +112,7 @@ for e, j in zip(export.strip().splitlines(), js.strip().splitlines()):
 
 /// Follows with `args` and collects (cursor, message) pairs until `n` are seen.
 fn follow(tree: &Tree, args: &[String], n: usize) -> Vec<(String, String)> {
-    let mut child = Command::new(applet("journalctl"))
-        .arg(format!("--root={}", tree.path().display()))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn journalctl");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = spawn_follower(tree, args);
     let mut got = Vec::new();
     while got.len() < n {
         let Ok(line) = rx.recv_timeout(Duration::from_secs(10)) else {
