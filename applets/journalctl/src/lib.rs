@@ -7,7 +7,6 @@
 
 mod cli;
 mod follow;
-mod getopt;
 mod json;
 mod maintenance;
 mod output;
