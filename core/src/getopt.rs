@@ -101,7 +101,8 @@ impl<'a> Parser<'a> {
         self.next += 1;
     }
 
-    fn find_long(&self, name: &str) -> Result<&'a Spec, GetoptError> {
+    /// `text` is the whole word after `--`: glibc's messages quote it with its `=VALUE`.
+    fn find_long(&self, name: &str, text: &str) -> Result<&'a Spec, GetoptError> {
         if let Some(spec) = self.specs.iter().find(|s| s.long == name) {
             return Ok(spec);
         }
@@ -112,11 +113,11 @@ impl<'a> Parser<'a> {
             .collect();
         match candidates.as_slice() {
             [one] => Ok(one),
-            [] => Err(self.error(format!("unrecognized option '--{name}'"))),
+            [] => Err(self.error(format!("unrecognized option '--{text}'"))),
             many => {
                 let list: Vec<String> = many.iter().map(|s| format!("'--{}'", s.long)).collect();
                 Err(self.error(format!(
-                    "option '--{name}' is ambiguous; possibilities: {}",
+                    "option '--{text}' is ambiguous; possibilities: {}",
                     list.join(" ")
                 )))
             }
@@ -160,7 +161,7 @@ impl<'a> Parser<'a> {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (text, None),
         };
-        let spec = self.find_long(name)?;
+        let spec = self.find_long(name, text)?;
         let value = match (spec.arg, inline) {
             (HasArg::No, Some(_)) => {
                 return Err(self.error(format!(
@@ -294,5 +295,14 @@ mod tests {
             "journalctl: option '--follow' doesn't allow an argument"
         );
         assert!(e(&["--us"]).contains("is ambiguous"));
+        // glibc quotes the whole word, value included.
+        assert_eq!(
+            e(&["--bogus=1"]),
+            "journalctl: unrecognized option '--bogus=1'"
+        );
+        assert_eq!(
+            e(&["--us=1"]),
+            "journalctl: option '--us=1' is ambiguous; possibilities: '--user' '--user-unit'"
+        );
     }
 }
