@@ -19,6 +19,7 @@ pub mod condition;
 pub mod dirent;
 pub mod error;
 pub mod exec;
+pub mod generator;
 pub mod getopt;
 pub mod glob;
 pub mod host;
