@@ -187,3 +187,11 @@ pub fn sigset_with(
     // SAFETY: `raw` was built from a valid SigSet with sigaddset.
     unsafe { nix::sys::signal::SigSet::from_sigset_t_unchecked(raw) }
 }
+
+/// Restores `signal`'s default disposition (`SIG_DFL`), before an exec that must not
+/// inherit the `SIG_IGN` of SIGPIPE the Rust runtime installs.
+pub fn default_signal(signal: nix::sys::signal::Signal) {
+    use nix::sys::signal::SigHandler;
+    // SAFETY: SIG_DFL installs no handler: no code of ours runs in signal context.
+    let _ = unsafe { nix::sys::signal::signal(signal, SigHandler::SigDfl) };
+}
