@@ -21,6 +21,7 @@ pub mod condition;
 pub mod dirent;
 pub mod error;
 pub mod exec;
+pub mod generator;
 pub mod glob;
 pub mod host;
 pub mod init;
