@@ -19,8 +19,6 @@ pub mod runtime;
 mod service;
 pub mod unit;
 
-pub use crate::verbs::misc::show_environment;
-
 use crate::context::Ctx;
 use crate::exit::{CtlError, CtlResult, ExitStatus};
 use crate::units::{self, Universe};
