@@ -17,6 +17,7 @@ mod multicall;
 mod notify;
 mod readonly;
 mod run;
+mod sockets;
 mod status;
 mod supervisor;
 mod timers;

@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod list;
 pub mod misc;
 pub mod show;
+pub mod sockets;
 pub mod status;
 pub mod timers;
 
@@ -93,7 +94,7 @@ const CONTAINER_VERBS: &[(&str, usize, Verb)] = &[
     ("list-jobs", 0, container::list_jobs),
     ("cancel", 0, container::cancel),
     ("list-machines", 0, container::not_supported),
-    ("list-sockets", 0, container::not_supported),
+    ("list-sockets", 0, sockets::list_sockets),
     ("list-timers", 0, timers::list_timers),
     ("isolate", 1, container::not_supported),
     ("rescue", 0, container::not_supported),
