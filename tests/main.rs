@@ -19,4 +19,5 @@ mod run;
 mod status;
 mod supervisor;
 mod timers;
+mod tmpfiles;
 mod verbs;
