@@ -58,7 +58,11 @@ fn state_dir(t: &Tree) -> StateDir {
 fn ago(minutes: u64) -> DualTimestamp {
     DualTimestamp {
         realtime: now_realtime_us() - minutes * MIN,
-        monotonic: now_monotonic_us().saturating_sub(minutes * MIN),
+        // Never 0 ("no activation stamp"), also on a machine booted less than
+        // `minutes` ago: the views compare monotonic stamps, not their distance to boot.
+        monotonic: now_monotonic_us()
+            .saturating_sub(minutes * MIN)
+            .max(2 * MIN),
     }
 }
 

@@ -249,3 +249,11 @@ pub fn change_file_flags(file: &impl AsFd, value: u32, mask: u32) -> io::Result<
     }
     Ok((old as u32, new as u32))
 }
+
+/// Restores `signal`'s default disposition (`SIG_DFL`), before an exec that must not
+/// inherit the `SIG_IGN` of SIGPIPE the Rust runtime installs.
+pub fn default_signal(signal: nix::sys::signal::Signal) {
+    use nix::sys::signal::SigHandler;
+    // SAFETY: SIG_DFL installs no handler: no code of ours runs in signal context.
+    let _ = unsafe { nix::sys::signal::signal(signal, SigHandler::SigDfl) };
+}

@@ -83,6 +83,8 @@ pub struct Options {
     /// `--cursor-file=`: resume after the cursor it holds, then store the last one.
     pub cursor_file: Option<PathBuf>,
     pub show_cursor: bool,
+    /// `--output-fields=A,B` (repeatable, accumulating).
+    pub output_fields: Vec<String>,
 }
 
 pub enum Parsed {
@@ -260,6 +262,7 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
         after_cursor: None,
         cursor_file: None,
         show_cursor: false,
+        output_fields: Vec::new(),
     };
     let mut pager_end = false;
     let mut vacuum = (None, None, None);
@@ -371,6 +374,12 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
             "after-cursor" => o.after_cursor = Some(value),
             "cursor-file" => o.cursor_file = Some(PathBuf::from(value)),
             "show-cursor" => o.show_cursor = true,
+            "output-fields" => o.output_fields.extend(
+                value
+                    .split(',')
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_string),
+            ),
             "sync" | "flush" => o.action = Action::Nothing,
             unsupported => {
                 return Err(format!(

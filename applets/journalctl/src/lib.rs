@@ -6,6 +6,7 @@
 //! new ones, `maintenance` holds `--disk-usage`, `--vacuum-*` and `--list-boots`.
 
 mod cli;
+mod export;
 mod follow;
 mod getopt;
 mod json;
@@ -92,6 +93,7 @@ fn run(o: &Options, now: u64, tz: &TimeZone) -> Result<i32, String> {
     style.utc = o.utc;
     style.no_hostname = o.no_hostname;
     style.all = o.all;
+    style.output_fields = o.output_fields.clone();
     style.user_scope = user_scope(o);
     style.seqnum_id = selection.seqnum_id.clone();
     let mut printer = Printer {
@@ -133,7 +135,7 @@ fn run(o: &Options, now: u64, tz: &TimeZone) -> Result<i32, String> {
     }
     let mut last_cursor = records.last().map(|r| output::cursor(r, &style));
     let Some(mut follower) = follower else {
-        if printer.shown == 0 && !o.quiet && !o.output.is_json() {
+        if printer.shown == 0 && !o.quiet && !o.output.is_for_machines() {
             let _ = writeln!(printer.out, "-- No entries --");
         }
         if let Some(cursor) = &last_cursor {
@@ -198,7 +200,8 @@ impl<W: Write> Printer<'_, W> {
         for r in records {
             // Where the output crosses from one boot to another, systemd says so.
             if self.previous_boot.as_deref() != Some(r.boot_id.as_str()) {
-                if self.previous_boot.is_some() && !self.quiet && !self.style.mode.is_json() {
+                if self.previous_boot.is_some() && !self.quiet && !self.style.mode.is_for_machines()
+                {
                     writeln!(self.out, "-- Boot {} --", r.boot_id)?;
                 }
                 self.previous_boot = Some(r.boot_id.clone());

@@ -21,6 +21,7 @@ pub enum Mode {
     JsonPretty,
     JsonSse,
     JsonSeq,
+    Export,
 }
 
 impl Mode {
@@ -35,7 +36,8 @@ impl Mode {
             "json-pretty" => Mode::JsonPretty,
             "json-sse" => Mode::JsonSse,
             "json-seq" => Mode::JsonSeq,
-            "export" | "short-delta" => {
+            "export" => Mode::Export,
+            "short-delta" => {
                 return Err(format!(
                     "Output format '{name}' is not supported by unitbox's journalctl."
                 ))
@@ -49,6 +51,11 @@ impl Mode {
             self,
             Mode::Json | Mode::JsonPretty | Mode::JsonSse | Mode::JsonSeq
         )
+    }
+
+    /// For machines: no `-- No entries --`, no `-- Boot … --` lines between records.
+    pub fn is_for_machines(self) -> bool {
+        self.is_json() || self == Mode::Export
     }
 }
 
@@ -64,6 +71,9 @@ pub struct Style<'a> {
     pub hostname: String,
     /// The journal directory's sequence id, for cursors.
     pub seqnum_id: String,
+    /// `--output-fields=`: the fields verbose, JSON and export show (besides the cursor,
+    /// the timestamps and the boot id, which they always show); empty: all.
+    pub output_fields: Vec<String>,
     pub local: &'a TimeZone,
     utc_zone: TimeZone,
 }
@@ -78,6 +88,7 @@ impl<'a> Style<'a> {
             user_scope: false,
             hostname: local_hostname(),
             seqnum_id: String::new(),
+            output_fields: Vec::new(),
             local,
             utc_zone: TimeZone::utc(),
         }
@@ -89,6 +100,11 @@ impl<'a> Style<'a> {
         } else {
             self.local
         }
+    }
+
+    /// Whether `--output-fields=` lets field `name` through.
+    pub fn shows(&self, name: &str) -> bool {
+        self.output_fields.is_empty() || self.output_fields.iter().any(|f| f == name)
     }
 
     fn line_style(&self, mode: LineMode) -> LineStyle<'_> {
@@ -165,6 +181,7 @@ pub fn write_entry(out: &mut impl Write, r: &Record, style: &Style) -> io::Resul
     match style.mode {
         Mode::Line(mode) => write_line(out, r, &style.line_style(mode)),
         Mode::Verbose => write_verbose(out, r, style),
+        Mode::Export => crate::export::write_entry(out, r, style),
         Mode::Json | Mode::JsonPretty | Mode::JsonSse | Mode::JsonSeq => {
             let mut all: Vec<(String, Vec<u8>)> = vec![
                 ("__CURSOR".into(), cursor(r, style).into_bytes()),
@@ -177,7 +194,11 @@ pub fn write_entry(out: &mut impl Write, r: &Record, style: &Style) -> io::Resul
                     r.monotonic.to_string().into_bytes(),
                 ),
             ];
-            all.extend(fields(r, style));
+            all.extend(
+                fields(r, style)
+                    .into_iter()
+                    .filter(|(name, _)| name == "_BOOT_ID" || style.shows(name)),
+            );
             let object = json::object(&all, style.mode == Mode::JsonPretty, style.all);
             match style.mode {
                 Mode::JsonSse => out.write_all(b"data: ")?,
@@ -202,6 +223,9 @@ fn write_verbose(out: &mut impl Write, r: &Record, style: &Style) -> io::Result<
         cursor(r, style)
     )?;
     for (name, value) in fields(r, style) {
+        if !style.shows(&name) {
+            continue;
+        }
         if style.all || is_printable(&value) {
             out.write_all(format!("    {name}=").as_bytes())?;
             out.write_all(&value)?;
@@ -318,9 +342,10 @@ mod tests {
     #[test]
     fn mode_names() {
         assert_eq!(Mode::parse("short-iso"), Ok(Mode::Line(LineMode::ShortIso)));
+        assert_eq!(Mode::parse("export"), Ok(Mode::Export));
         assert_eq!(
-            Mode::parse("export"),
-            Err("Output format 'export' is not supported by unitbox's journalctl.".into())
+            Mode::parse("short-delta"),
+            Err("Output format 'short-delta' is not supported by unitbox's journalctl.".into())
         );
         assert_eq!(
             Mode::parse("fancy"),

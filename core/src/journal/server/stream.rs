@@ -5,6 +5,8 @@
 //! service output is ([`LineSplitter`]). A bad header closes the stream, as journald does.
 
 use crate::journal::writer::LineSplitter;
+// journald reads the header's flags with parse_boolean(), case-insensitive as this one.
+use crate::unit::value::parse_bool;
 
 const HEADER_LINES: usize = 7;
 /// A header line longer than this is an error (journald's `LINE_MAX`).
@@ -31,14 +33,6 @@ pub struct StreamParser {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadHeader;
-
-fn parse_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "yes" | "y" | "true" | "t" | "on" => Some(true),
-        "0" | "no" | "n" | "false" | "f" | "off" => Some(false),
-        _ => None,
-    }
-}
 
 impl StreamParser {
     pub fn new(line_max: usize) -> Self {
@@ -149,5 +143,20 @@ mod tests {
             .is_ok());
         assert_eq!(p.header().unwrap().priority, 30);
         assert!(p.header().unwrap().forward_to_console);
+        // parse_boolean() is case-insensitive.
+        let mut p = StreamParser::new(1024);
+        p.feed(
+            b"id
+
+6
+YES
+Off
+no
+True
+",
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        assert!(p.header().unwrap().level_prefix && p.header().unwrap().forward_to_console);
     }
 }

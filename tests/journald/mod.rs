@@ -3,6 +3,8 @@
 //! (in a mount namespace where `/run/systemd/journal` is the Lab's) — and `journalctl`
 //! reading what they sent back, attributed to the sender's unit.
 
+mod cat;
+
 use crate::lifecycle::{eventually, Lab};
 use crate::support::{applet, python, run_cmd, Run};
 use std::process::Command;
@@ -163,21 +165,29 @@ print(e["SYSLOG_MSGID"], e["SYSLOG_FACILITY"], e["PRIORITY"], "T" in e["SYSLOG_T
     assert_eq!(errors, ["syslog-from-unit", "native-from-unit"]);
 }
 
+/// Runs `script` with `sh` in a mount namespace where `/run/systemd/journal` is the Lab's
+/// (or, with `lab` None, an empty `/run/systemd`: no journald listens).
+fn in_journal_namespace(lab: Option<&Lab>, script: &str) -> Run {
+    let bind = match lab {
+        Some(lab) => format!(
+            "mkdir /run/systemd/journal && mount --bind {} /run/systemd/journal && ",
+            lab.tree.host("/run/systemd/journal").display()
+        ),
+        None => String::new(),
+    };
+    let script = format!("mount -t tmpfs none /run/systemd && {bind}{script}");
+    run_cmd(Command::new("unshare").args(["-m", "sh", "-c", &script]))
+}
+
 /// `/usr/bin/systemd-cat` (systemd 252's own client) talking to our receiver, in a mount
 /// namespace where `/run/systemd/journal` is the Lab's.
 #[test]
 fn the_real_systemd_cat_speaks_to_our_stream_socket() {
     let lab = Lab::new();
     start_journald(&lab);
-    let dir = lab.tree.host("/run/systemd/journal");
-    let script = format!(
-        "mount -t tmpfs none /run/systemd && mkdir /run/systemd/journal && \
-         mount --bind {} /run/systemd/journal && \
-         printf 'plain line\\n<3>an error\\n' | /usr/bin/systemd-cat -t realcat -p notice && \
-         /usr/bin/systemd-cat -t realcmd --stderr-priority=err sh -c 'echo to-out; echo to-err >&2'",
-        dir.display()
-    );
-    let run = run_cmd(Command::new("unshare").args(["-m", "sh", "-c", &script]));
+    let script = "printf 'plain line\\n<3>an error\\n' | /usr/bin/systemd-cat -t realcat -p notice && \
+         /usr/bin/systemd-cat -t realcmd --stderr-priority=err sh -c 'echo to-out; echo to-err >&2'";
+    let run = in_journal_namespace(Some(&lab), script);
     assert_eq!(run.code, 0, "{run:?}");
     let got = wait_for(&lab, &["-t", "realcat", "-o", "json"], 2);
     let check = r#"

@@ -1,5 +1,7 @@
 //! journalctl over journal stores written with the core's writer in scratch `--root` trees.
 
+mod shippers;
+
 use crate::support::{applet, python, run_cmd, Run, Tree};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -202,9 +204,9 @@ for line in sys.stdin:
             T0 + 3 * MINUTE
         )
     );
-    let export = journalctl(&tree, &["-o", "export"]);
-    assert_eq!(export.code, 1);
-    assert_eq!(export.stderr.lines().count(), 1);
+    let delta = journalctl(&tree, &["-o", "short-delta"]);
+    assert_eq!(delta.code, 1);
+    assert_eq!(delta.stderr.lines().count(), 1);
 }
 
 #[test]
@@ -316,23 +318,7 @@ fn follow_prints_new_records_across_rotation() {
     for i in 0..15 {
         w.append(&src, 6, format!("old {i}").as_bytes()).unwrap();
     }
-    let mut child = Command::new(applet("journalctl"))
-        .arg(format!("--root={}", tree.path().display()))
-        .args(["-f", "-o", "cat", "-u", "f"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn journalctl -f");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = spawn_follower(&tree, &["-f", "-o", "cat", "-u", "f"]);
     let collect = |n: usize| -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut got = Vec::new();
@@ -366,6 +352,31 @@ fn follow_prints_new_records_across_rotation() {
     assert_eq!(followed, sent);
 }
 
+/// `journalctl --root=TREE ARGS…` running, its stdout lines arriving on the receiver.
+fn spawn_follower<S: AsRef<std::ffi::OsStr>>(
+    tree: &Tree,
+    args: &[S],
+) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(applet("journalctl"))
+        .arg(format!("--root={}", tree.path().display()))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn journalctl");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
 fn json_field(line: &str, name: &str) -> Option<String> {
     let start = line.find(&format!("\"{name}\":\""))? + name.len() + 4;
     let len = line[start..].find('"')?;
@@ -382,23 +393,10 @@ fn resuming_after_a_cursor_neither_repeats_nor_loses() {
     let dir = journal_dir(&tree);
     let total = 2000;
     let writer_dir = dir.clone();
-    let mut child = Command::new(applet("journalctl"))
-        .arg(format!("--root={}", tree.path().display()))
-        .args(["--follow", "--all", "--output=json", "--since=2000-01-01"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn journalctl -f");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = spawn_follower(
+        &tree,
+        &["--follow", "--all", "--output=json", "--since=2000-01-01"],
+    );
     let writer = std::thread::spawn(move || {
         let mut a = JournalWriter::open_in(&writer_dir, "a.service", 128 * 1024).unwrap();
         let mut b = JournalWriter::open_in(&writer_dir, "b.service", 128 * 1024).unwrap();

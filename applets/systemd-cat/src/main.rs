@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(unitbox_systemd_cat::main(std::env::args_os().collect()));
+}
