@@ -373,6 +373,45 @@ impl Scope {
         list.iter().map(PathBuf::from).collect()
     }
 
+    /// Where generators are found, highest priority first (systemd.generator(7); `/lib` as
+    /// 252's split-usr lookup). Empty for `--global`.
+    pub fn generator_binary_dirs(&self) -> Vec<PathBuf> {
+        let list: &[&str] = match self.kind {
+            ScopeKind::System => &[
+                "/run/systemd/system-generators",
+                "/etc/systemd/system-generators",
+                "/usr/local/lib/systemd/system-generators",
+                "/usr/lib/systemd/system-generators",
+                "/lib/systemd/system-generators",
+            ],
+            ScopeKind::Global => &[],
+            _ => &[
+                "/run/systemd/user-generators",
+                "/etc/systemd/user-generators",
+                "/usr/local/lib/systemd/user-generators",
+                "/usr/lib/systemd/user-generators",
+            ],
+        };
+        list.iter().map(PathBuf::from).collect()
+    }
+
+    /// The generators' output directories `[normal, early, late]`: the unit directories
+    /// of those classes on the default search path (`None` without a runtime directory or
+    /// for `--global`).
+    pub fn generator_output_dirs(&self) -> Option<[PathBuf; 3]> {
+        let dirs = self.default_unit_dirs();
+        let find = |class| {
+            dirs.iter()
+                .find(|d| d.class == class)
+                .map(|d| d.path.clone())
+        };
+        Some([
+            find(DirClass::Generator)?,
+            find(DirClass::GeneratorEarly)?,
+            find(DirClass::GeneratorLate)?,
+        ])
+    }
+
     /// `%t`: the runtime root (`/run`, or `$XDG_RUNTIME_DIR` for a user).
     pub fn runtime_base(&self) -> PathBuf {
         match self.kind {

@@ -4,7 +4,8 @@
 use crate::cli::Options;
 use crate::exit::{CtlError, CtlResult};
 use std::cell::OnceCell;
-use unitbox_core::scope::Scope;
+use unitbox_core::generator;
+use unitbox_core::scope::{Scope, ScopeKind};
 use unitbox_core::select::{select, ScopeRequest};
 use unitbox_core::unit::UnitStore;
 
@@ -36,8 +37,15 @@ impl Ctx {
     }
 
     pub fn store(&self) -> &UnitStore {
-        self.store
-            .get_or_init(|| UnitStore::new(self.scope.clone()))
+        self.store.get_or_init(|| {
+            // Without a unitbox PID 1 nobody else runs the generators (see
+            // unitbox_core::generator::fresh); never for a --root tree, whose generators
+            // run only on daemon-reload.
+            if self.scope.root.is_host() && self.scope.kind != ScopeKind::Global {
+                generator::ensure_fresh(&self.scope, &|line| eprintln!("{line}"));
+            }
+            UnitStore::new(self.scope.clone())
+        })
     }
 
     /// Prints an informational line to stderr unless `-q`.

@@ -112,6 +112,8 @@ pub fn boot_units(store: &UnitStore, requested: &[String]) -> Vec<String> {
 /// The boot job: plans and runs the start of `requested` (or the default target).
 /// Exit code 0 when every job succeeded, 1 otherwise.
 pub fn boot(scope: &Scope, requested: &[String]) -> i32 {
+    let first_boot = crate::host::RootFacts { root: &scope.root }.first_boot();
+    crate::generator::run_all(scope, first_boot, &|line| println!("unitbox: {line}"));
     let store = UnitStore::new(scope.clone());
     let dir = match StateDir::for_scope(scope) {
         Ok(d) => d,

@@ -178,6 +178,9 @@ pub enum Request {
     Reload,
     /// Send a signal to the unit's processes.
     Kill { signal: i32, whom: KillWhom },
+    /// A socket unit's listening descriptors, for the service it activates: the answer
+    /// carries them as `SCM_RIGHTS` (see [`crate::socket`]).
+    Fds,
 }
 
 impl Request {
@@ -186,6 +189,7 @@ impl Request {
             Request::Stop => "stop\n".into(),
             Request::Reload => "reload\n".into(),
             Request::Kill { signal, whom } => format!("kill {signal} {}\n", whom.as_str()),
+            Request::Fds => "fds\n".into(),
         }
     }
 
@@ -194,6 +198,7 @@ impl Request {
         match words.next()? {
             "stop" => Some(Request::Stop),
             "reload" => Some(Request::Reload),
+            "fds" => Some(Request::Fds),
             "kill" => {
                 let signal = words.next()?.parse().ok()?;
                 let whom = KillWhom::parse(words.next()?)?;
@@ -264,6 +269,7 @@ mod tests {
         for r in [
             Request::Stop,
             Request::Reload,
+            Request::Fds,
             Request::Kill {
                 signal: 9,
                 whom: KillWhom::All,

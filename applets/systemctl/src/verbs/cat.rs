@@ -3,7 +3,10 @@
 use crate::context::Ctx;
 use crate::exit::{CtlResult, ExitStatus};
 use std::io::Write;
+use unitbox_core::generator;
 use unitbox_core::glob::{fnmatch, MatchFlags};
+use unitbox_core::host::RootFacts;
+use unitbox_core::scope::ScopeKind;
 use unitbox_core::unit::load::Entry;
 use unitbox_core::unit::name::{is_glob, mangle_with_suffix};
 use unitbox_core::unit::{LoadState, UnitName, UnitStore};
@@ -120,6 +123,13 @@ pub fn cat(ctx: &Ctx) -> CtlResult {
 /// Loads every unit on the search path and prints what loading says (systemd only logs,
 /// so this always succeeds).
 pub fn daemon_reload(ctx: &Ctx) -> CtlResult {
+    if ctx.scope.kind != ScopeKind::Global && generator::fresh::writable(&ctx.scope) {
+        let first_boot = RootFacts {
+            root: &ctx.scope.root,
+        }
+        .first_boot();
+        generator::run_all(&ctx.scope, first_boot, &|line| eprintln!("{line}"));
+    }
     let store = ctx.store();
     let mut seen = std::collections::HashSet::new();
     for (name, entry) in store.entries() {
