@@ -2,86 +2,26 @@
 //! [`unitbox_core::tmpfiles`]: options, `--cat-config`, and the run's exit code.
 
 use std::ffi::OsString;
-use unitbox_core::getopt::{self, Arg, Opt};
+use unitbox_core::getopt::{opt, HasArg, Parser, Spec};
 use unitbox_core::root::Root;
 use unitbox_core::tmpfiles::{self, config, Options, OP_CLEAN, OP_CREATE, OP_REMOVE};
 
-const OPTIONS: &[Opt] = &[
-    Opt {
-        long: "help",
-        short: Some('h'),
-        value: false,
-    },
-    Opt {
-        long: "user",
-        short: None,
-        value: false,
-    },
-    Opt {
-        long: "version",
-        short: None,
-        value: false,
-    },
-    Opt {
-        long: "cat-config",
-        short: None,
-        value: false,
-    },
-    Opt {
-        long: "create",
-        short: None,
-        value: false,
-    },
-    Opt {
-        long: "clean",
-        short: None,
-        value: false,
-    },
-    Opt {
-        long: "remove",
-        short: None,
-        value: false,
-    },
-    Opt {
-        long: "boot",
-        short: None,
-        value: false,
-    },
-    Opt {
-        long: "prefix",
-        short: None,
-        value: true,
-    },
-    Opt {
-        long: "exclude-prefix",
-        short: None,
-        value: true,
-    },
-    Opt {
-        long: "E",
-        short: Some('E'),
-        value: false,
-    },
-    Opt {
-        long: "root",
-        short: None,
-        value: true,
-    },
-    Opt {
-        long: "image",
-        short: None,
-        value: true,
-    },
-    Opt {
-        long: "replace",
-        short: None,
-        value: true,
-    },
-    Opt {
-        long: "no-pager",
-        short: None,
-        value: false,
-    },
+const OPTIONS: &[Spec] = &[
+    opt("help", Some('h'), HasArg::No),
+    opt("user", None, HasArg::No),
+    opt("version", None, HasArg::No),
+    opt("cat-config", None, HasArg::No),
+    opt("create", None, HasArg::No),
+    opt("clean", None, HasArg::No),
+    opt("remove", None, HasArg::No),
+    opt("boot", None, HasArg::No),
+    opt("prefix", None, HasArg::Required),
+    opt("exclude-prefix", None, HasArg::Required),
+    opt("E", Some('E'), HasArg::No),
+    opt("root", None, HasArg::Required),
+    opt("image", None, HasArg::Required),
+    opt("replace", None, HasArg::Required),
+    opt("no-pager", None, HasArg::No),
 ];
 
 fn help(prog: &str) {
@@ -122,71 +62,65 @@ fn absolute(path: &str) -> std::path::PathBuf {
 
 /// Runs `systemd-tmpfiles` with full argv (argv[0] included) and returns the exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args: Vec<String> = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
     let prog = args
         .first()
-        .cloned()
+        .map(|a| a.to_string_lossy().into_owned())
         .unwrap_or_else(|| "systemd-tmpfiles".into());
-    let parsed = match getopt::parse(&prog, args.get(1..).unwrap_or(&[]), OPTIONS) {
-        Ok(p) => p,
-        Err(message) => {
-            eprintln!("{message}");
-            return 1;
-        }
-    };
+    let mut parser = Parser::new(&prog, OPTIONS, args.into_iter().skip(1).collect());
     let mut opts = Options::new(Root::host());
-    let (mut cat, mut files, mut root) = (false, Vec::new(), None);
-    for arg in parsed {
-        match arg {
-            Arg::Operand(f) => files.push(f),
-            Arg::Opt(name, value) => {
-                let value = value.unwrap_or_default();
-                match name {
-                    "help" => {
-                        help(&prog);
-                        return 0;
-                    }
-                    "version" => {
-                        unitbox_core::version::print();
-                        return 0;
-                    }
-                    "user" => opts.user = true,
-                    "cat-config" => cat = true,
-                    "create" => opts.operations |= OP_CREATE,
-                    "clean" => opts.operations |= OP_CLEAN,
-                    "remove" => opts.operations |= OP_REMOVE,
-                    "boot" => opts.boot = true,
-                    "prefix" => opts.include_prefixes.push(value),
-                    "exclude-prefix" => opts.exclude_prefixes.push(value),
-                    "E" => opts
-                        .exclude_prefixes
-                        .extend(["/dev", "/proc", "/run", "/sys"].map(String::from)),
-                    "root" => root = Some(absolute(&value)),
-                    "image" => {
-                        eprintln!("This systemd-tmpfiles version is compiled without support for --image=.");
-                        return 1;
-                    }
-                    "replace" => {
-                        if !value.starts_with('/') {
-                            eprintln!("The argument to --replace= must be an absolute path.");
-                            return 1;
-                        }
-                        if !value.ends_with(".conf") {
-                            eprintln!(
-                                "The argument to --replace= must have the extension '.conf'."
-                            );
-                            return 1;
-                        }
-                        opts.replace = Some(value);
-                    }
-                    _ => {}
-                }
+    let (mut cat, mut root) = (false, None);
+    loop {
+        let found = match parser.next_option() {
+            Ok(Some(found)) => found,
+            Ok(None) => break,
+            Err(message) => {
+                eprintln!("{message}");
+                return 1;
             }
+        };
+        let value = found.value.unwrap_or_default();
+        match found.name {
+            "help" => {
+                help(&prog);
+                return 0;
+            }
+            "version" => {
+                unitbox_core::version::print();
+                return 0;
+            }
+            "user" => opts.user = true,
+            "cat-config" => cat = true,
+            "create" => opts.operations |= OP_CREATE,
+            "clean" => opts.operations |= OP_CLEAN,
+            "remove" => opts.operations |= OP_REMOVE,
+            "boot" => opts.boot = true,
+            "prefix" => opts.include_prefixes.push(value),
+            "exclude-prefix" => opts.exclude_prefixes.push(value),
+            "E" => opts
+                .exclude_prefixes
+                .extend(["/dev", "/proc", "/run", "/sys"].map(String::from)),
+            "root" => root = Some(absolute(&value)),
+            "image" => {
+                eprintln!(
+                    "This systemd-tmpfiles version is compiled without support for --image=."
+                );
+                return 1;
+            }
+            "replace" => {
+                if !value.starts_with('/') {
+                    eprintln!("The argument to --replace= must be an absolute path.");
+                    return 1;
+                }
+                if !value.ends_with(".conf") {
+                    eprintln!("The argument to --replace= must have the extension '.conf'.");
+                    return 1;
+                }
+                opts.replace = Some(value);
+            }
+            _ => {}
         }
     }
+    let files = parser.operand_strings();
     let checks = [
         (
             opts.operations == 0 && !cat,
