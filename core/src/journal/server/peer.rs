@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Credentials {
@@ -28,13 +29,20 @@ pub struct Peer {
 }
 
 /// Looks up senders, remembering the unit of each pid (by its start time, so a reused pid
-/// is looked up again).
+/// is looked up again) and, like journald's client contexts, a sender's whole description
+/// for [`REFRESH`] (a flood from one process reads `/proc` once a second, not per message).
 pub struct Peers {
     root: Option<PathBuf>,
     hostname: String,
     machine_id: Option<String>,
     units: HashMap<u32, (u64, String)>,
+    recent: HashMap<(u32, u32, u32), (Instant, Peer)>,
 }
+
+/// journald's `REFRESH_USEC`: how long a sender's description is reused.
+const REFRESH: Duration = Duration::from_secs(1);
+/// Descriptions kept at most (journald's `CACHE_MAX_ACTIVE`).
+const RECENT_MAX: usize = 256;
 
 fn proc_stat(pid: u32) -> Option<(u32, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -62,6 +70,7 @@ impl Peers {
             hostname: crate::journal::format::local_hostname(),
             machine_id,
             units: HashMap::new(),
+            recent: HashMap::new(),
         }
     }
 
@@ -112,6 +121,26 @@ impl Peers {
 
     /// The trusted fields of a sender.
     pub fn describe(&mut self, cred: Credentials) -> Peer {
+        let key = (cred.pid, cred.uid, cred.gid);
+        let now = Instant::now();
+        if let Some((at, peer)) = self.recent.get(&key) {
+            if now.duration_since(*at) < REFRESH {
+                return peer.clone();
+            }
+        }
+        let peer = self.look_up(cred);
+        if self.recent.len() >= RECENT_MAX {
+            self.recent
+                .retain(|_, (at, _)| now.duration_since(*at) < REFRESH);
+            if self.recent.len() >= RECENT_MAX {
+                self.recent.clear();
+            }
+        }
+        self.recent.insert(key, (now, peer.clone()));
+        peer
+    }
+
+    fn look_up(&mut self, cred: Credentials) -> Peer {
         let mut fields = Fields::new();
         fields.push(("_GID".into(), cred.gid.to_string().into_bytes()));
         let comm = std::fs::read_to_string(format!("/proc/{}/comm", cred.pid))
