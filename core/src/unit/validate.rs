@@ -199,7 +199,10 @@ mod tests {
     fn service(text: &str) -> Unit {
         let mut parsed = parse_bytes(text.as_bytes(), Path::new("/x.service"));
         check_file("service", &mut parsed);
-        let mut unit = Unit::loaded_with("x.service", parsed.entries);
+        let mut unit = Unit::loaded_with(
+            crate::unit::UnitName::parse("x.service").unwrap(),
+            parsed.entries,
+        );
         unit.fragment_path = Some("/x.service".into());
         unit.diagnostics = parsed.diagnostics;
         validate(&mut unit);
