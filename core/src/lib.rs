@@ -41,6 +41,7 @@ pub mod supervisor;
 pub mod sys;
 pub mod time;
 pub mod timer;
+pub mod tmpfiles;
 pub mod uid_filter;
 pub mod unit;
 pub mod users;
