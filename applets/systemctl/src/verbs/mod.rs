@@ -10,6 +10,7 @@ pub mod install;
 pub mod lifecycle;
 pub mod list;
 pub mod misc;
+pub mod paths;
 pub mod show;
 pub mod sockets;
 pub mod status;
