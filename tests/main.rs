@@ -21,4 +21,5 @@ mod sockets;
 mod status;
 mod supervisor;
 mod timers;
+mod tmpfiles;
 mod verbs;
