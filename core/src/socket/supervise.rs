@@ -399,11 +399,22 @@ impl SocketSupervisor {
                 self.stop_requested = true;
                 self.stop_waiters.push(id);
             }
-            Request::Fds if !self.config.accept && !self.listeners.is_empty() => {
+            Request::Fds { unit } if self.config.accept => match self.connections.take_fd(&unit) {
+                Some(fd) => self
+                    .control
+                    .answer_with_fds(id, &Reply::Ok, &[fd.as_raw_fd()]),
+                None => self.control.answer(
+                    id,
+                    &Reply::Failed {
+                        result: "no-connection".into(),
+                    },
+                ),
+            },
+            Request::Fds { .. } if !self.listeners.is_empty() => {
                 let fds: Vec<RawFd> = self.listeners.iter().map(|l| l.fd.as_raw_fd()).collect();
                 self.control.answer_with_fds(id, &Reply::Ok, &fds);
             }
-            Request::Fds => self.control.answer(
+            Request::Fds { .. } => self.control.answer(
                 id,
                 &Reply::Failed {
                     result: "not-listening".into(),
@@ -428,6 +439,10 @@ impl SocketSupervisor {
         let Ok(events) = self.inotify.read_events() else {
             return;
         };
+        if self.config.accept {
+            self.connections_changed();
+            return;
+        }
         let trigger = events.iter().any(|e| {
             e.name
                 .as_ref()

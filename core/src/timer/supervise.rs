@@ -573,7 +573,7 @@ impl TimerSupervisor {
                         result: "Job type reload is not applicable for unit".into(),
                     },
                 ),
-                Request::Kill { .. } | Request::Fds => self.control.answer(
+                Request::Kill { .. } | Request::Fds { .. } => self.control.answer(
                     id,
                     &Reply::Failed {
                         result: "No matching processes to kill".into(),
