@@ -117,6 +117,11 @@ pub fn boot_units(store: &UnitStore, requested: &[String]) -> Vec<String> {
 pub fn boot(scope: &Scope, requested: &[String]) -> i32 {
     let first_boot = crate::host::RootFacts { root: &scope.root }.first_boot();
     crate::generator::run_all(scope, first_boot, &|line| println!("unitbox: {line}"));
+    // tmpfiles.d before any service (systemd-tmpfiles-setup.service).
+    let code = crate::tmpfiles::boot_setup(scope);
+    if code != 0 {
+        println!("unitbox: systemd-tmpfiles --create --remove --boot exited with {code}");
+    }
     let store = UnitStore::new(scope.clone());
     let dir = match StateDir::for_scope(scope) {
         Ok(d) => d,
