@@ -16,7 +16,7 @@
 mod check;
 mod compare;
 pub mod glob;
-mod paths;
+pub mod paths;
 
 use crate::host::HostFacts;
 

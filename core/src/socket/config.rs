@@ -329,6 +329,13 @@ pub fn verify(unit: &mut Unit) {
     unit.diagnostics.extend(diagnostics);
     let refuse = if config.listens.is_empty() {
         Some(LACKS_LISTEN)
+    } else if config.accept
+        && config
+            .listens
+            .iter()
+            .any(|l| !matches!(l.kind, ListenKind::Stream | ListenKind::SequentialPacket))
+    {
+        Some("Unit configured for accepting sockets, but sockets are non-accepting. Refusing.")
     } else if config.accept && settings.get("Socket", "Service").is_some() {
         Some("Explicit service configuration for accepting socket units not supported. Refusing.")
     } else {

@@ -131,6 +131,10 @@ pub fn validate(unit: &mut Unit) {
         crate::timer::config::verify(unit);
         return;
     }
+    if unit.id.unit_type() == "path" {
+        crate::path_unit::config::verify(unit);
+        return;
+    }
     if unit.id.unit_type() == "socket" {
         crate::socket::config::verify(unit);
         return;
