@@ -88,10 +88,7 @@ fn setup(loaded: light::Loaded, report: &mut Option<OwnedFd>) -> Result<PathSupe
     for d in &diagnostics {
         log::warn!("{d}");
     }
-    let loaded = UnitName::parse(&config.unit)
-        .map(|n| store.load(&n))
-        .is_ok_and(|u| u.is_loaded());
-    if !loaded {
+    if store.load_loaded(&config.unit).is_none() {
         return Err(format!(
             "Refusing to start, unit {} to trigger not loaded.",
             config.unit

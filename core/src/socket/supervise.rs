@@ -88,11 +88,7 @@ fn setup(loaded: light::Loaded, report: &mut Option<OwnedFd>) -> Result<SocketSu
         log::warn!("{d}");
     }
     if !config.accept {
-        let service = UnitName::parse(&config.service)
-            .map(|n| store.load(&n))
-            .ok()
-            .filter(Unit::is_loaded);
-        if service.is_none() {
+        if store.load_loaded(&config.service).is_none() {
             return Err(format!(
                 "Socket service {} not loaded, refusing.",
                 config.service

@@ -106,10 +106,7 @@ fn setup(loaded: light::Loaded, report: &mut Option<OwnedFd>) -> Result<TimerSup
     for d in &diagnostics {
         log::warn!("{d}");
     }
-    let trigger = UnitName::parse(&config.unit)
-        .map(|n| store.load(&n))
-        .ok()
-        .filter(Unit::is_loaded);
+    let trigger = store.load_loaded(&config.unit);
     if trigger.is_none() {
         return Err(format!(
             "Refusing to start, unit {} to trigger not loaded.",

@@ -56,14 +56,13 @@ pub fn check_file(unit_type: &str, parsed: &mut ParsedFile) {
             return true;
         }
         if !e.key.starts_with("X-") {
-            unknown.push(Diagnostic {
-                file: e.file.to_path_buf(),
-                line: e.line,
-                message: format!(
+            unknown.push(Diagnostic::at(
+                e,
+                format!(
                     "Unknown key '{}' in section [{}], ignoring.",
                     e.key, e.section
                 ),
-            });
+            ));
         }
         false
     });
@@ -99,11 +98,10 @@ fn enum_setting(unit: &mut Unit, key: &str, valid: &[&str], what: &str) -> Optio
         } else if valid.contains(&e.value.as_str()) {
             value = Some(e.value.clone());
         } else {
-            diags.push(Diagnostic {
-                file: e.file.to_path_buf(),
-                line: e.line,
-                message: format!("Failed to parse {what}, ignoring: {}", e.value),
-            });
+            diags.push(Diagnostic::at(
+                e,
+                format!("Failed to parse {what}, ignoring: {}", e.value),
+            ));
         }
     }
     unit.diagnostics.extend(diags);
