@@ -257,3 +257,26 @@ pub fn default_signal(signal: nix::sys::signal::Signal) {
     // SAFETY: SIG_DFL installs no handler: no code of ours runs in signal context.
     let _ = unsafe { nix::sys::signal::signal(signal, SigHandler::SigDfl) };
 }
+
+/// `accept4(SOCK_CLOEXEC)`: the connection as an owned descriptor (nix returns a raw one).
+pub fn accept_cloexec(listener: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    // SAFETY: accept4 with null address pointers touches no memory of ours.
+    let fd = check(unsafe {
+        libc::accept4(
+            listener.as_raw_fd(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            libc::SOCK_CLOEXEC,
+        )
+    })?;
+    // SAFETY: accept4() just returned this descriptor to us alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Descriptors received as `SCM_RIGHTS`, owned.
+pub fn adopt_received(fds: Vec<RawFd>) -> Vec<OwnedFd> {
+    fds.into_iter()
+        // SAFETY: the kernel just installed these descriptors for the receiver alone.
+        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+        .collect()
+}

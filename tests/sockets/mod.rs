@@ -2,7 +2,9 @@
 //! descriptors and start real services (small Python 3 programs reading fd 3) on the first
 //! connection, datagram or FIFO write; clients are real sockets of the test.
 
+mod accept;
 mod activation;
+mod pid1;
 mod views;
 
 use crate::lifecycle::Lab;

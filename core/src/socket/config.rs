@@ -162,13 +162,7 @@ pub fn parse(
     let mut c = SocketConfig::default();
     let mut diagnostics = Vec::new();
     for e in settings.entries.iter().filter(|e| e.section == "Socket") {
-        let mut warn = |message: String| {
-            diagnostics.push(Diagnostic {
-                file: e.file.to_path_buf(),
-                line: e.line,
-                message,
-            })
-        };
+        let mut warn = |message: String| diagnostics.push(Diagnostic::at(e, message));
         let value = e.value.as_str();
         if let Some(kind) = ListenKind::from_key(&e.key) {
             if value.is_empty() {
@@ -329,6 +323,13 @@ pub fn verify(unit: &mut Unit) {
     unit.diagnostics.extend(diagnostics);
     let refuse = if config.listens.is_empty() {
         Some(LACKS_LISTEN)
+    } else if config.accept
+        && config
+            .listens
+            .iter()
+            .any(|l| !matches!(l.kind, ListenKind::Stream | ListenKind::SequentialPacket))
+    {
+        Some("Unit configured for accepting sockets, but sockets are non-accepting. Refusing.")
     } else if config.accept && settings.get("Socket", "Service").is_some() {
         Some("Explicit service configuration for accepting socket units not supported. Refusing.")
     } else {

@@ -178,6 +178,13 @@ fn open_socket(
         sock::listen(&fd, backlog)?;
     }
     apply_options(&fd, c, inet);
+    if c.accept {
+        // Only we accept on it, never blocking the loop on a connection that went away.
+        nix::fcntl::fcntl(
+            fd.as_raw_fd(),
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        )?;
+    }
     Ok(fd)
 }
 

@@ -248,16 +248,21 @@ pub fn request(paths: &UnitPaths, req: &Request, timeout: Option<Duration>) -> R
 }
 
 /// Asks a socket unit's supervisor for its listening descriptors ([`Request::Fds`]).
-pub fn request_fds(paths: &UnitPaths, timeout: Duration) -> Result<Vec<OwnedFd>> {
+pub fn request_fds(paths: &UnitPaths, unit: &str, timeout: Duration) -> Result<Vec<OwnedFd>> {
     use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
-    use std::os::fd::FromRawFd;
     let path = socket_display(&paths.control);
     let err = |e: io::Error| Error::io(&path, e);
     let addr = paths.control.to_socket_addr().map_err(err)?;
     let mut stream = UnixStream::connect_addr(&addr).map_err(err)?;
     stream.set_read_timeout(Some(timeout)).map_err(err)?;
     stream
-        .write_all(Request::Fds.encode().as_bytes())
+        .write_all(
+            Request::Fds {
+                unit: unit.to_string(),
+            }
+            .encode()
+            .as_bytes(),
+        )
         .map_err(err)?;
     let mut buf = [0u8; 256];
     let mut space = nix::cmsg_space!([RawFd; 253]);
@@ -272,12 +277,7 @@ pub fn request_fds(paths: &UnitPaths, timeout: Duration) -> Result<Vec<OwnedFd>>
     let mut fds = Vec::new();
     for cmsg in msg.cmsgs().map_err(|e| err(e.into()))? {
         if let ControlMessageOwned::ScmRights(received) = cmsg {
-            // SAFETY: the kernel just installed these descriptors for us alone.
-            fds.extend(
-                received
-                    .into_iter()
-                    .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
-            );
+            fds.extend(crate::sys::adopt_received(received));
         }
     }
     let n = msg.bytes;

@@ -178,9 +178,10 @@ pub enum Request {
     Reload,
     /// Send a signal to the unit's processes.
     Kill { signal: i32, whom: KillWhom },
-    /// A socket unit's listening descriptors, for the service it activates: the answer
-    /// carries them as `SCM_RIGHTS` (see [`crate::socket`]).
-    Fds,
+    /// A socket unit's descriptors for the service `unit` it activates (its listeners, or
+    /// the connection of an `Accept=yes` instance): the answer carries them as
+    /// `SCM_RIGHTS` (see [`crate::socket`]).
+    Fds { unit: String },
 }
 
 impl Request {
@@ -189,7 +190,7 @@ impl Request {
             Request::Stop => "stop\n".into(),
             Request::Reload => "reload\n".into(),
             Request::Kill { signal, whom } => format!("kill {signal} {}\n", whom.as_str()),
-            Request::Fds => "fds\n".into(),
+            Request::Fds { unit } => format!("fds {unit}\n"),
         }
     }
 
@@ -198,7 +199,9 @@ impl Request {
         match words.next()? {
             "stop" => Some(Request::Stop),
             "reload" => Some(Request::Reload),
-            "fds" => Some(Request::Fds),
+            "fds" => Some(Request::Fds {
+                unit: words.next()?.to_string(),
+            }),
             "kill" => {
                 let signal = words.next()?.parse().ok()?;
                 let whom = KillWhom::parse(words.next()?)?;
@@ -269,7 +272,9 @@ mod tests {
         for r in [
             Request::Stop,
             Request::Reload,
-            Request::Fds,
+            Request::Fds {
+                unit: "a@1-2-3.service".into(),
+            },
             Request::Kill {
                 signal: 9,
                 whom: KillWhom::All,

@@ -489,3 +489,14 @@ pub fn run(opts: &Options, args: &[String]) -> Outcome {
     nix::sys::stat::umask(old_umask);
     outcome
 }
+
+/// What PID 1 runs at boot before any service, as systemd-tmpfiles-setup.service does
+/// (`systemd-tmpfiles --create --remove --boot`, `--user` for a user-mode init). Messages
+/// go to the console; returns the exit code.
+pub fn boot_setup(scope: &crate::scope::Scope) -> i32 {
+    let mut opts = Options::new(scope.root.clone());
+    opts.user = !scope.is_system();
+    opts.boot = true;
+    opts.operations = OP_CREATE | OP_REMOVE;
+    run(&opts, &[]).exit_code()
+}
