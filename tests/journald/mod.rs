@@ -5,6 +5,7 @@
 
 mod cat;
 mod limits;
+mod storage;
 
 use crate::lifecycle::{eventually, Lab};
 use crate::support::{applet, python, run_cmd, Run};

@@ -83,7 +83,12 @@ fn run(o: &Options, now: u64, tz: &TimeZone) -> Result<i32, String> {
         Action::DiskUsage => return Ok(maintenance::disk_usage(&dir)),
         Action::ListBoots => return Ok(maintenance::print_boots(&dir, &display_tz)),
         Action::Vacuum { size, time, files } => {
-            return Ok(maintenance::vacuum(&dir, *size, *time, *files, now))
+            let limits = unitbox_core::journal::vacuum::Limits {
+                size: *size,
+                max_age_us: *time,
+                files: *files,
+            };
+            return Ok(maintenance::vacuum(&dir, limits, now));
         }
         Action::Show => {}
     }

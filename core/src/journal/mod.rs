@@ -1,4 +1,5 @@
-//! The journal store: one append-only text file per unit in `<state dir>/journal/`, written
+//! The journal store: one append-only text file per unit in `<state dir>/journal/` (volatile,
+//! or persistent under `/var/log/journal` as [`storage`] decides), written
 //! by the unit's supervisor ([`writer`]) and read, merged and followed by journalctl
 //! ([`reader`]). [`record`] is the line format; [`format`] prints records as journalctl's
 //! one-line output modes; [`sequence`] orders the records of a directory and [`cursor`]
@@ -11,5 +12,7 @@ pub mod reader;
 pub mod record;
 pub mod sequence;
 pub mod server;
+pub mod storage;
 pub mod stream_client;
+pub mod vacuum;
 pub mod writer;

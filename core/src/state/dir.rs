@@ -149,6 +149,7 @@ impl StateDir {
         }
         let mode = if private { 0o700 } else { 0o755 };
         ensure_dir(&host, mode, owner, scope.identity.gid)?;
+        crate::journal::storage::place(&host.join(JOURNAL), scope);
         Self::open(host, BootRecord::current())
     }
 

@@ -9,7 +9,8 @@
 //!
 //! Trusted fields come from the kernel's credentials of each message ([`peer`]); what is
 //! kept, limited and copied to the console is [`sink`]'s, configured by `journald.conf`
-//! ([`config`]). One single-threaded poll loop; every socket is non-blocking and each
+//! ([`config`]), which also bounds the store ([`crate::journal::vacuum`], at start and every
+//! minute). One single-threaded poll loop; every socket is non-blocking and each
 //! round reads a bounded number of messages from each, so no client can starve another.
 
 pub mod builtin;
@@ -35,6 +36,7 @@ use std::io::{IoSliceMut, Read};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 pub const SOCKET_DIR: &str = "/run/systemd/journal";
 pub const NATIVE_SOCKET: &str = "/run/systemd/journal/socket";
@@ -51,6 +53,8 @@ const DATAGRAM_MAX: usize = 256 * 1024;
 const MEMFD_MAX: u64 = 64 << 20;
 /// Open stream connections at most (journald's `STDOUT_STREAMS_MAX`).
 const STREAMS_MAX: usize = 4096;
+/// How often the store is vacuumed (also at start), against journald.conf's limits.
+const VACUUM_INTERVAL: Duration = Duration::from_secs(60);
 
 /// `systemd-journald [--root=DIR]`.
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -258,7 +262,14 @@ fn random_id() -> String {
 impl Server {
     fn serve(&mut self) -> Result<(), String> {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        let mut next_vacuum = Instant::now();
         loop {
+            if Instant::now() >= next_vacuum {
+                self.sink.vacuum();
+                next_vacuum = Instant::now() + VACUUM_INTERVAL;
+            }
+            let wait = next_vacuum.saturating_duration_since(Instant::now());
+            let wait = PollTimeout::try_from(wait).unwrap_or(PollTimeout::MAX);
             let mut ready = vec![false; 3 + self.connections.len()];
             {
                 let mut fds = vec![
@@ -269,7 +280,7 @@ impl Server {
                 for c in &self.connections {
                     fds.push(PollFd::new(c.stream.as_fd(), PollFlags::POLLIN));
                 }
-                match poll(&mut fds, PollTimeout::NONE) {
+                match poll(&mut fds, wait) {
                     Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                     Err(e) => return Err(format!("poll: {e}")),
                 }

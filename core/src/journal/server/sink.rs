@@ -9,6 +9,7 @@ use super::peer::{Credentials, Peer, Peers};
 use super::stream::Header;
 use super::syslog::Syslog;
 use crate::journal::record::{Fields, Source, Stream};
+use crate::journal::vacuum;
 use crate::journal::writer::{JournalWriter, DEFAULT_MAX_BYTES};
 use crate::state::boot::current_boot_id;
 use crate::state::StateDir;
@@ -33,6 +34,8 @@ struct Window {
 
 pub struct Sink {
     dir: PathBuf,
+    /// The store is `/var/log/journal`'s (`SystemMaxUse=` applies) rather than `/run`'s.
+    persistent: bool,
     writers: HashMap<String, JournalWriter>,
     console: Option<File>,
     config: Config,
@@ -48,13 +51,39 @@ impl Sink {
         };
         let dir = state.journal_dir();
         let _ = std::fs::create_dir_all(&dir);
+        let persistent = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_symlink());
         Sink {
             dir,
+            persistent,
             writers: HashMap::new(),
             console,
             config,
             limits: HashMap::new(),
             boot_id: current_boot_id().to_string(),
+        }
+    }
+
+    /// Deletes archived files beyond `SystemMaxUse=`/`RuntimeMaxUse=` (default: 10% of the
+    /// file system, at most 4 GiB) and older than `MaxRetentionSec=`.
+    pub fn vacuum(&self) {
+        let configured = if self.persistent {
+            self.config.system_max_use
+        } else {
+            self.config.runtime_max_use
+        };
+        let limits = vacuum::Limits {
+            size: configured.or_else(|| vacuum::default_max_use(&self.dir)),
+            max_age_us: self.config.max_retention.map(|d| d.as_micros() as u64),
+            files: None,
+        };
+        for gone in vacuum::vacuum(&self.dir, limits, crate::time::now_realtime_us()) {
+            match gone.result {
+                Ok(()) => log::debug!("Deleted archived journal {}.", gone.path.display()),
+                Err(e) => log::warn!(
+                    "Failed to delete archived journal {}: {e}",
+                    gone.path.display()
+                ),
+            }
         }
     }
 
