@@ -29,7 +29,9 @@ fn auto_is_persistent_when_var_log_journal_exists_and_survives_a_restart() {
     let lab = Lab::new();
     std::fs::create_dir_all(lab.tree.host("/var/log/journal")).unwrap();
     run_echo(&lab, "first");
-    let persistent = lab.tree.host("/var/log/journal/unitbox/first.service.journal");
+    let persistent = lab
+        .tree
+        .host("/var/log/journal/unitbox/first.service.journal");
     assert!(persistent.is_file(), "no {}", persistent.display());
     restart(&lab);
     run_echo(&lab, "second");
@@ -77,7 +79,10 @@ fn persistent_creates_the_directory_and_falls_back_when_it_cannot() {
     // /var/log is a file: no persistent place can be made; the records stay volatile.
     let lab = Lab::new();
     lab.tree
-        .write("/etc/systemd/journald.conf", "[Journal]\nStorage=persistent\n")
+        .write(
+            "/etc/systemd/journald.conf",
+            "[Journal]\nStorage=persistent\n",
+        )
         .write("/var/log", "not a directory\n");
     run_echo(&lab, "first");
     assert!(lab
@@ -103,8 +108,7 @@ fn archive(lab: &Lab, unit: &str, age_us: u64) -> std::path::PathBuf {
         invocation_id: String::new(),
     };
     let at = unitbox_core::time::now_realtime_us() - age_us;
-    let mut w =
-        unitbox_core::journal::writer::JournalWriter::open_in(&dir, unit, 300).unwrap();
+    let mut w = unitbox_core::journal::writer::JournalWriter::open_in(&dir, unit, 300).unwrap();
     for i in 0..20 {
         w.append_at(at + i, 1, &source, 6, b"an old record of some length")
             .unwrap();
@@ -128,17 +132,21 @@ fn journald_vacuums_by_max_retention_and_runtime_max_use() {
     let gone = crate::lifecycle::eventually(std::time::Duration::from_secs(5), || !old.exists());
     assert!(gone, "an archive older than MaxRetentionSec= is kept");
     assert!(recent.exists(), "a recent archive was deleted");
-    assert!(lab.tree.host("/run/unitbox/journal/old.service.journal").exists());
+    assert!(lab
+        .tree
+        .host("/run/unitbox/journal/old.service.journal")
+        .exists());
     lab.ctl(&["stop", "systemd-journald.service"]).ok();
 
     // RuntimeMaxUse=1: no archive fits; the live files stay.
-    lab.tree.write(
-        "/etc/systemd/journald.conf",
-        "[Journal]\nRuntimeMaxUse=1\n",
-    );
+    lab.tree
+        .write("/etc/systemd/journald.conf", "[Journal]\nRuntimeMaxUse=1\n");
     super::start_journald(&lab);
     let gone = crate::lifecycle::eventually(std::time::Duration::from_secs(5), || !recent.exists());
     assert!(gone, "an archive beyond RuntimeMaxUse= is kept");
-    assert!(lab.tree.host("/run/unitbox/journal/recent.service.journal").exists());
+    assert!(lab
+        .tree
+        .host("/run/unitbox/journal/recent.service.journal")
+        .exists());
     lab.ctl(&["stop", "systemd-journald.service"]).ok();
 }

@@ -43,7 +43,10 @@ pub fn place(journal: &Path, scope: &Scope) {
         // Reattach a persistent store someone removed under the existing link.
         if let Ok(target) = fs::read_link(journal) {
             if let Some(dir) = journal.parent().map(|p| p.join(target)) {
-                let _ = fs::DirBuilder::new().recursive(true).mode(0o755).create(dir);
+                let _ = fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o755)
+                    .create(dir);
             }
         }
         return;
