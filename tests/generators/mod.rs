@@ -3,6 +3,7 @@
 //! `systemctl` in a chroot with no PID 1 of ours, and by PID 1 at boot ([`pid1`]).
 
 mod pid1;
+mod sysv;
 
 use crate::support::{run_cmd, Tree};
 use std::os::unix::fs::PermissionsExt;
