@@ -15,7 +15,7 @@
 
 mod check;
 mod compare;
-mod glob;
+pub mod glob;
 mod paths;
 
 use crate::host::HostFacts;

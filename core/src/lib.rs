@@ -11,6 +11,8 @@
 //!   [`journal`] is the log store the supervisors write and journalctl reads.
 //! - [`time`]: the one time model: spans, timestamps, calendar events, time zones.
 //! - [`timer`]: `.timer` units: configuration, next elapse, the timer's supervisor.
+//! - [`socket`]: `.socket` units: configuration, listeners, the socket's supervisor, the
+//!   service's side of socket activation.
 //! - [`capsule`]: `capsule@NAME.service` and `--capsule=NAME`.
 
 pub mod arch;
@@ -20,6 +22,7 @@ pub mod dirent;
 pub mod error;
 pub mod exec;
 pub mod generator;
+pub mod getopt;
 pub mod glob;
 pub mod host;
 pub mod init;
@@ -32,11 +35,13 @@ pub mod root;
 pub mod scope;
 pub mod select;
 pub mod service;
+pub mod socket;
 pub mod state;
 pub mod supervisor;
 pub mod sys;
 pub mod time;
 pub mod timer;
+pub mod tmpfiles;
 pub mod uid_filter;
 pub mod unit;
 pub mod users;

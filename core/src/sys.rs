@@ -188,10 +188,95 @@ pub fn sigset_with(
     unsafe { nix::sys::signal::SigSet::from_sigset_t_unchecked(raw) }
 }
 
+/// `lsetxattr(2)`: an extended attribute of the file at `path` (of a symlink itself).
+pub fn lsetxattr(path: &std::path::Path, name: &str, value: &[u8]) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    let name = std::ffi::CString::new(name)?;
+    // SAFETY: both strings are NUL-terminated and live across the call; `value` is a
+    // valid buffer of the length passed.
+    let rc = unsafe {
+        libc::lsetxattr(
+            path.as_ptr(),
+            name.as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        )
+    };
+    check(rc).map(|_| ())
+}
+
+/// `lgetxattr(2)`: the value of an extended attribute (`None` if it is not set).
+pub fn lgetxattr(path: &std::path::Path, name: &str) -> io::Result<Option<Vec<u8>>> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    let name = std::ffi::CString::new(name)?;
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: the strings are NUL-terminated; `buf` is writable for the length passed.
+    let rc = unsafe {
+        libc::lgetxattr(
+            path.as_ptr(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    if rc < 0 {
+        let err = io::Error::last_os_error();
+        return match err.raw_os_error() {
+            Some(libc::ENODATA) => Ok(None),
+            _ => Err(err),
+        };
+    }
+    buf.truncate(rc as usize);
+    Ok(Some(buf))
+}
+
+/// `FS_IOC_GETFLAGS`/`FS_IOC_SETFLAGS` (chattr(1)'s file attributes) on an open file:
+/// sets the bits of `mask` to those of `value`, returns (previous, current).
+pub fn change_file_flags(file: &impl AsFd, value: u32, mask: u32) -> io::Result<(u32, u32)> {
+    const FS_IOC_GETFLAGS: libc::c_ulong = 0x8008_6601;
+    const FS_IOC_SETFLAGS: libc::c_ulong = 0x4008_6602;
+    let fd = file.as_fd().as_raw_fd();
+    let mut old: libc::c_int = 0;
+    // SAFETY: FS_IOC_GETFLAGS writes one int through the valid pointer; `fd` is open.
+    check(unsafe { libc::ioctl(fd, FS_IOC_GETFLAGS as _, &mut old as *mut libc::c_int) })?;
+    let new = ((old as u32 & !mask) | (value & mask)) as libc::c_int;
+    if new != old {
+        // SAFETY: FS_IOC_SETFLAGS reads one int through the valid pointer; `fd` is open.
+        check(unsafe { libc::ioctl(fd, FS_IOC_SETFLAGS as _, &new as *const libc::c_int) })?;
+    }
+    Ok((old as u32, new as u32))
+}
+
 /// Restores `signal`'s default disposition (`SIG_DFL`), before an exec that must not
 /// inherit the `SIG_IGN` of SIGPIPE the Rust runtime installs.
 pub fn default_signal(signal: nix::sys::signal::Signal) {
     use nix::sys::signal::SigHandler;
     // SAFETY: SIG_DFL installs no handler: no code of ours runs in signal context.
     let _ = unsafe { nix::sys::signal::signal(signal, SigHandler::SigDfl) };
+}
+
+/// `accept4(SOCK_CLOEXEC)`: the connection as an owned descriptor (nix returns a raw one).
+pub fn accept_cloexec(listener: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    // SAFETY: accept4 with null address pointers touches no memory of ours.
+    let fd = check(unsafe {
+        libc::accept4(
+            listener.as_raw_fd(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            libc::SOCK_CLOEXEC,
+        )
+    })?;
+    // SAFETY: accept4() just returned this descriptor to us alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Descriptors received as `SCM_RIGHTS`, owned.
+pub fn adopt_received(fds: Vec<RawFd>) -> Vec<OwnedFd> {
+    fds.into_iter()
+        // SAFETY: the kernel just installed these descriptors for the receiver alone.
+        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+        .collect()
 }

@@ -48,6 +48,17 @@ impl UserDb {
         db
     }
 
+    /// Only what the files say (systemd's offline lookup with `--root`: no built-in
+    /// nobody; tmpfiles and sysusers add `root` themselves).
+    pub fn load_files(root: &Root) -> Self {
+        let read =
+            |p: &str| std::fs::read_to_string(root.host_path(Path::new(p))).unwrap_or_default();
+        UserDb {
+            users: parse_passwd(&read("/etc/passwd")),
+            groups: parse_group(&read("/etc/group")),
+        }
+    }
+
     fn synthesize_builtins(&mut self) {
         let users = [
             ("root", 0, "/root", "/bin/sh"),

@@ -13,6 +13,7 @@ const APPLETS: &[(&str, Applet)] = &[
     ("systemd-notify", unitbox_systemd_notify::main),
     ("systemd-run", unitbox_systemd_run::main),
     ("systemd-analyze", unitbox_systemd_analyze::main),
+    ("systemd-tmpfiles", unitbox_systemd_tmpfiles::main),
     ("systemd-cat", unitbox_systemd_cat::main),
     ("systemd-journald", unitbox_core::journal::server::main),
 ];

@@ -406,3 +406,30 @@ fn journald_runs_first_and_syslog_reaches_journal_and_console() {
     });
     assert!(copied.is_some(), "console:\n{}", c.console());
 }
+
+#[test]
+fn tmpfiles_d_is_applied_before_the_first_service() {
+    let fs = Rootfs::new();
+    fs.write(
+        "/usr/lib/tmpfiles.d/app.conf",
+        "d /run/app 0750 root root -\nf /run/app/config 0640 - - - ready\n",
+    );
+    // The service fails unless the directory tmpfiles.d makes exists when it starts.
+    fs.enabled(
+        SYS,
+        "app.service",
+        "multi-user.target",
+        &service(
+            "ExecStartPre=/bin/sh -c 'test -d /run/app && cat /run/app/config > /run/app/seen'\n\
+             ExecStart=/bin/sleep 1000",
+        ),
+    );
+    let c = Container::boot(fs, None, &[]);
+    assert_eq!(c.wait_booted(), "running", "console:\n{}", c.console());
+    let active = c.systemctl(&["is-active", "app.service"]);
+    assert_eq!(active.stdout, "active\n", "console:\n{}", c.console());
+    let seen = c.exec(&["/bin/cat", "/run/app/seen"]);
+    assert_eq!(seen.stdout, "ready", "{seen:?}");
+    let mode = c.exec(&["/bin/busybox", "stat", "-c", "%a", "/run/app"]);
+    assert_eq!(mode.stdout.trim(), "750", "{mode:?}");
+}

@@ -4,6 +4,7 @@
 //! reading what they sent back, attributed to the sender's unit.
 
 mod cat;
+mod limits;
 
 use crate::lifecycle::{eventually, Lab};
 use crate::support::{applet, python, run_cmd, Run};

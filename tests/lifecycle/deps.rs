@@ -103,18 +103,15 @@ fn conflicts_are_stopped_first() {
 }
 
 #[test]
-fn requested_socket_units_are_refused_clearly() {
+fn requested_swap_units_are_refused_clearly() {
     let lab = Lab::new();
-    lab.unit(
-        "s.socket",
-        "[Socket]\nListenStream=/tmp/unitbox-test.sock\n",
-    );
-    let r = lab.ctl(&["start", "s.socket"]);
+    lab.unit("swapfile.swap", "[Swap]\nWhat=/swapfile\n");
+    let r = lab.ctl(&["start", "swapfile.swap"]);
     assert_eq!(
         (r.code, r.stderr.as_str()),
         (
             1,
-            "Operation on or unit type of s.socket not supported on this system.\n"
+            "Operation on or unit type of swapfile.swap not supported on this system.\n"
         )
     );
 }

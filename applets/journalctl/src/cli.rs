@@ -2,12 +2,12 @@
 //! `parse_argv()`): `-n` and `-b` take their value from the next word when it parses, `-p`
 //! takes a level or a `FROM..TO` range, `-f` implies `-n 10`, `-e` implies `-n 1000`.
 
-use crate::getopt::{opt, HasArg, Parser, Spec};
 use crate::output::Mode;
 use crate::timespec::{parse_timespan, parse_timestamp};
 use std::ffi::OsString;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
+use unitbox_core::getopt::{opt, HasArg, Parser, Spec};
 use unitbox_core::journal::format::LineMode;
 use unitbox_core::journal::record::parse_priority;
 use unitbox_core::time::TimeZone;
@@ -225,11 +225,7 @@ fn parse_priorities(text: &str) -> Result<RangeInclusive<u8>, String> {
 }
 
 pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, String> {
-    let args: Vec<String> = args
-        .into_iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let args: Vec<OsString> = args.into_iter().skip(1).collect();
     let mut o = Options {
         action: Action::Show,
         user: false,
@@ -395,7 +391,7 @@ pub fn parse(args: Vec<OsString>, now_us: u64, tz: &TimeZone) -> Result<Parsed, 
             files: vacuum.2,
         };
     }
-    o.matches = std::mem::take(&mut p.operands);
+    o.matches = p.operand_strings();
     finish(o, pager_end).map(|o| Parsed::Run(Box::new(o)))
 }
 

@@ -8,7 +8,6 @@
 mod cli;
 mod export;
 mod follow;
-mod getopt;
 mod json;
 mod maintenance;
 mod output;

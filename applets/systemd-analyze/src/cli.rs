@@ -2,6 +2,7 @@
 //! verb and its operands. Only the verbs unitbox implements are accepted.
 
 use std::ffi::OsString;
+use unitbox_core::getopt::{opt, HasArg, Parser, Spec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verb {
@@ -29,14 +30,18 @@ const VERBS: &[(&str, Verb)] = &[
     ("timestamp", Verb::Timestamp),
 ];
 
-/// Options that take no value and change nothing for the offline verbs.
-const IGNORED_FLAGS: &[&str] = &[
-    "--no-pager",
-    "--system",
-    "--user",
-    "--global",
-    "-q",
-    "--quiet",
+/// The options of 252's systemd-analyze that the offline verbs accept; those that change
+/// nothing for them (`--no-pager`, the scope, `-q`) are taken and ignored.
+const SPECS: &[Spec] = &[
+    opt("help", Some('h'), HasArg::No),
+    opt("version", None, HasArg::No),
+    opt("no-pager", None, HasArg::No),
+    opt("system", None, HasArg::No),
+    opt("user", None, HasArg::No),
+    opt("global", None, HasArg::No),
+    opt("quiet", Some('q'), HasArg::No),
+    opt("iterations", None, HasArg::Required),
+    opt("base-time", None, HasArg::Required),
 ];
 
 fn usage(program: &str) {
@@ -58,65 +63,37 @@ fn usage(program: &str) {
 }
 
 pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
-    let mut args = args.into_iter().map(|a| a.to_string_lossy().into_owned());
-    let program = args.next().unwrap_or_else(|| "systemd-analyze".into());
-    let mut positional = Vec::new();
-    let mut only_positional = false;
+    let mut args = args.into_iter();
+    let program = args
+        .next()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "systemd-analyze".into());
     let mut options = Options {
         iterations: 1,
         base_time: None,
     };
-    let mut args = args.peekable();
-    while let Some(arg) = args.next() {
-        if only_positional || !arg.starts_with('-') || arg == "-" {
-            positional.push(arg);
-            continue;
-        }
-        match arg.as_str() {
-            "--" => only_positional = true,
-            "-h" | "--help" => {
+    let mut p = Parser::new(&program, SPECS, args.collect());
+    while let Some(found) = p.next_option().map_err(|e| e.0)? {
+        let value = found.value.unwrap_or_default();
+        match found.name {
+            "help" => {
                 usage(&program);
                 return Ok(Action::Exit(0));
             }
-            "--version" => {
+            "version" => {
                 unitbox_core::version::print();
                 return Ok(Action::Exit(0));
             }
-            flag if IGNORED_FLAGS.contains(&flag) => {}
-            with_value
-                if with_value.starts_with("--iterations")
-                    || with_value.starts_with("--base-time") =>
-            {
-                let (name, value) = match with_value.split_once('=') {
-                    Some((name, value)) => (name.to_string(), value.to_string()),
-                    None => {
-                        let Some(value) = args.next() else {
-                            return Err(format!(
-                                "{program}: option '{with_value}' requires an argument"
-                            ));
-                        };
-                        (with_value.to_string(), value)
-                    }
-                };
-                match name.as_str() {
-                    "--iterations" => {
-                        options.iterations = value
-                            .parse()
-                            .map_err(|_| format!("Failed to parse iterations: {value}"))?;
-                    }
-                    "--base-time" => options.base_time = Some(value),
-                    _ => return Err(format!("{program}: unrecognized option '{name}'")),
-                }
+            "iterations" => {
+                options.iterations = value
+                    .parse()
+                    .map_err(|_| format!("Failed to parse iterations: {value}"))?;
             }
-            long if long.starts_with("--") => {
-                return Err(format!("{program}: unrecognized option '{long}'"));
-            }
-            short => {
-                let c = short.chars().nth(1).unwrap_or('-');
-                return Err(format!("{program}: invalid option -- '{c}'"));
-            }
+            "base-time" => options.base_time = Some(value),
+            _ => {}
         }
     }
+    let positional = p.operand_strings();
     let Some(verb_name) = positional.first().cloned() else {
         return Err(
             "unitbox: systemd-analyze without a verb (time) needs a running systemd; \

@@ -4,6 +4,7 @@
 //! option that fails.
 
 use std::ffi::OsString;
+use unitbox_core::getopt::{opt, HasArg, Parser, Spec};
 use unitbox_core::journal::record::parse_priority;
 use unitbox_core::unit::value::parse_bool;
 
@@ -36,24 +37,14 @@ pub enum Action {
     Exit,
 }
 
-/// The long options and whether each takes a value; `-h`, `-t`, `-p` are their short forms.
-const LONG: &[(&str, bool)] = &[
-    ("help", false),
-    ("version", false),
-    ("identifier", true),
-    ("priority", true),
-    ("stderr-priority", true),
-    ("level-prefix", true),
+const SPECS: &[Spec] = &[
+    opt("help", Some('h'), HasArg::No),
+    opt("version", None, HasArg::No),
+    opt("identifier", Some('t'), HasArg::Required),
+    opt("priority", Some('p'), HasArg::Required),
+    opt("stderr-priority", None, HasArg::Required),
+    opt("level-prefix", None, HasArg::Required),
 ];
-
-fn short(c: char) -> Option<(&'static str, bool)> {
-    match c {
-        'h' => Some(("help", false)),
-        't' => Some(("identifier", true)),
-        'p' => Some(("priority", true)),
-        _ => None,
-    }
-}
 
 /// Parses the full argv; `Err` is the one line for stderr (exit 1).
 pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
@@ -63,75 +54,13 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
         .map(|a| a.to_string_lossy().into_owned())
         .unwrap_or_else(|| "systemd-cat".into());
     let mut opts = Options::default();
-    let mut rest: Vec<OsString> = args.collect();
-    let mut i = 0;
-    while i < rest.len() {
-        let arg = rest[i].to_string_lossy().into_owned();
-        i += 1;
-        if arg == "--" {
-            break;
-        }
-        if let Some(long) = arg.strip_prefix("--") {
-            let (name, attached) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            // No two of systemd-cat's long options share a prefix: no ambiguity.
-            let Some(&(full, takes)) = LONG.iter().find(|(n, _)| n.starts_with(name)) else {
-                return Err(format!("{argv0}: unrecognized option '--{long}'"));
-            };
-            let value = match (takes, attached) {
-                (false, Some(_)) => {
-                    return Err(format!(
-                        "{argv0}: option '--{full}' doesn't allow an argument"
-                    ))
-                }
-                (false, None) => None,
-                (true, Some(v)) => Some(v),
-                (true, None) if i < rest.len() => {
-                    i += 1;
-                    Some(rest[i - 1].to_string_lossy().into_owned())
-                }
-                (true, None) => {
-                    return Err(format!("{argv0}: option '--{full}' requires an argument"))
-                }
-            };
-            if !apply(&mut opts, &argv0, full, value)? {
-                return Ok(Action::Exit);
-            }
-            continue;
-        }
-        if arg.len() < 2 || !arg.starts_with('-') {
-            // The command: options end here (`+`).
-            i -= 1;
-            break;
-        }
-        let letters: Vec<char> = arg[1..].chars().collect();
-        let mut k = 0;
-        while k < letters.len() {
-            let c = letters[k];
-            k += 1;
-            let Some((full, takes)) = short(c) else {
-                return Err(format!("{argv0}: invalid option -- '{c}'"));
-            };
-            let value = if !takes {
-                None
-            } else if k < letters.len() {
-                let v: String = letters[k..].iter().collect();
-                k = letters.len();
-                Some(v)
-            } else if i < rest.len() {
-                i += 1;
-                Some(rest[i - 1].to_string_lossy().into_owned())
-            } else {
-                return Err(format!("{argv0}: option requires an argument -- '{c}'"));
-            };
-            if !apply(&mut opts, &argv0, full, value)? {
-                return Ok(Action::Exit);
-            }
+    let mut p = Parser::new(&argv0, SPECS, args.collect()).stop_at_operand();
+    while let Some(found) = p.next_option().map_err(|e| e.0)? {
+        if !apply(&mut opts, &argv0, found.name, found.value)? {
+            return Ok(Action::Exit);
         }
     }
-    opts.command = rest.split_off(i);
+    opts.command = std::mem::take(&mut p.operands);
     Ok(Action::Run(opts))
 }
 

@@ -3,6 +3,7 @@
 //! unambiguous, `--` ends the options. Messages are glibc's and systemd's.
 
 use std::ffi::OsString;
+use unitbox_core::getopt::{opt, HasArg, Parser, Spec};
 use unitbox_core::root::Root;
 use unitbox_core::users::{parse_id, UserDb};
 
@@ -28,102 +29,30 @@ pub enum Action {
     Exit(i32),
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Arg {
-    None,
-    Required,
-    Optional,
-}
-
-const LONG: &[(&str, Arg)] = &[
-    ("help", Arg::None),
-    ("version", Arg::None),
-    ("ready", Arg::None),
-    ("reloading", Arg::None),
-    ("stopping", Arg::None),
-    ("pid", Arg::Optional),
-    ("uid", Arg::Required),
-    ("status", Arg::Required),
-    ("booted", Arg::None),
-    ("no-block", Arg::None),
-];
-
 const PROGRAM: &str = "systemd-notify";
 
-fn find_long(name: &str) -> Result<(&'static str, Arg), String> {
-    if let Some(&(n, a)) = LONG.iter().find(|(n, _)| *n == name) {
-        return Ok((n, a));
-    }
-    let matches: Vec<&(&str, Arg)> = LONG.iter().filter(|(n, _)| n.starts_with(name)).collect();
-    match matches.as_slice() {
-        [(n, a)] => Ok((n, *a)),
-        [] => Err(format!("{PROGRAM}: unrecognized option '--{name}'")),
-        many => {
-            let names: Vec<String> = many.iter().map(|(n, _)| format!("'--{n}'")).collect();
-            Err(format!(
-                "{PROGRAM}: option '--{name}' is ambiguous; possibilities: {}",
-                names.join(" ")
-            ))
-        }
-    }
-}
+const SPECS: &[Spec] = &[
+    opt("help", Some('h'), HasArg::No),
+    opt("version", None, HasArg::No),
+    opt("ready", None, HasArg::No),
+    opt("reloading", None, HasArg::No),
+    opt("stopping", None, HasArg::No),
+    opt("pid", None, HasArg::Optional),
+    opt("uid", None, HasArg::Required),
+    opt("status", None, HasArg::Required),
+    opt("booted", None, HasArg::No),
+    opt("no-block", None, HasArg::No),
+];
 
 pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
-    let args: Vec<String> = args
-        .into_iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
     let mut opts = Options::default();
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        if arg == "--" {
-            opts.assignments.extend(args[i..].iter().cloned());
-            break;
-        }
-        if let Some(long) = arg.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            let (name, kind) = find_long(name)?;
-            let value = match (kind, inline) {
-                (Arg::None, Some(_)) => {
-                    return Err(format!(
-                        "{PROGRAM}: option '--{name}' doesn't allow an argument"
-                    ))
-                }
-                (Arg::Required, None) => match args.get(i) {
-                    Some(v) => {
-                        i += 1;
-                        Some(v.clone())
-                    }
-                    None => {
-                        return Err(format!("{PROGRAM}: option '--{name}' requires an argument"))
-                    }
-                },
-                (_, v) => v,
-            };
-            if let Some(code) = apply(&mut opts, name, value)? {
-                return Ok(Action::Exit(code));
-            }
-        } else if arg.len() > 1 && arg.starts_with('-') {
-            match &arg[1..2] {
-                "h" => {
-                    print_help();
-                    return Ok(Action::Exit(0));
-                }
-                _ => {
-                    let c = arg[1..].chars().next().unwrap_or('-');
-                    return Err(format!("{PROGRAM}: invalid option -- '{c}'"));
-                }
-            }
-        } else {
-            opts.assignments.push(arg.clone());
+    let mut p = Parser::new(PROGRAM, SPECS, args.into_iter().skip(1).collect());
+    while let Some(found) = p.next_option().map_err(|e| e.0)? {
+        if let Some(code) = apply(&mut opts, found.name, found.value)? {
+            return Ok(Action::Exit(code));
         }
     }
+    opts.assignments = p.operand_strings();
     let wants_something = opts.ready
         || opts.reloading
         || opts.stopping

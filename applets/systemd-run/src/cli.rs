@@ -2,6 +2,7 @@
 //! at the first non-option, so the command keeps its own options).
 
 use std::ffi::OsString;
+use unitbox_core::getopt::{opt, HasArg, Parser, Spec};
 use unitbox_core::unit::value::parse_bool;
 
 pub const HELP: &str = include_str!("help.txt");
@@ -59,144 +60,65 @@ pub enum Parsed {
     Exit(i32),
 }
 
-const WITH_ARG: &[&str] = &[
-    "unit",
-    "property",
-    "description",
-    "slice",
-    "setenv",
-    "uid",
-    "gid",
-    "nice",
-    "working-directory",
-    "service-type",
-    "root",
-    "capsule",
-    "expand-environment",
-    "host",
-    "machine",
-    "on-active",
-    "on-boot",
-    "on-startup",
-    "on-unit-active",
-    "on-unit-inactive",
-    "on-calendar",
-    "timer-property",
-    "path-property",
-    "socket-property",
+/// systemd-run's options (252's `parse_argv()`; every short letter it has).
+const SPECS: &[Spec] = &[
+    opt("unit", Some('u'), HasArg::Required),
+    opt("property", Some('p'), HasArg::Required),
+    opt("description", None, HasArg::Required),
+    opt("slice", None, HasArg::Required),
+    opt("setenv", Some('E'), HasArg::Required),
+    opt("uid", None, HasArg::Required),
+    opt("gid", None, HasArg::Required),
+    opt("nice", None, HasArg::Required),
+    opt("working-directory", None, HasArg::Required),
+    opt("service-type", None, HasArg::Required),
+    opt("root", None, HasArg::Required),
+    opt("capsule", Some('C'), HasArg::Required),
+    opt("expand-environment", None, HasArg::Required),
+    opt("host", Some('H'), HasArg::Required),
+    opt("machine", Some('M'), HasArg::Required),
+    opt("on-active", None, HasArg::Required),
+    opt("on-boot", None, HasArg::Required),
+    opt("on-startup", None, HasArg::Required),
+    opt("on-unit-active", None, HasArg::Required),
+    opt("on-unit-inactive", None, HasArg::Required),
+    opt("on-calendar", None, HasArg::Required),
+    opt("timer-property", None, HasArg::Required),
+    opt("path-property", None, HasArg::Required),
+    opt("socket-property", None, HasArg::Required),
+    opt("help", Some('h'), HasArg::No),
+    opt("version", None, HasArg::No),
+    opt("user", None, HasArg::No),
+    opt("system", None, HasArg::No),
+    opt("scope", None, HasArg::No),
+    opt("no-block", None, HasArg::No),
+    opt("wait", None, HasArg::No),
+    opt("pipe", Some('P'), HasArg::No),
+    opt("pty", Some('t'), HasArg::No),
+    opt("quiet", Some('q'), HasArg::No),
+    opt("collect", Some('G'), HasArg::No),
+    opt("remain-after-exit", Some('r'), HasArg::No),
+    opt("same-dir", Some('d'), HasArg::No),
+    opt("shell", Some('S'), HasArg::No),
+    opt("send-sighup", None, HasArg::No),
+    opt("slice-inherit", None, HasArg::No),
+    opt("no-ask-password", None, HasArg::No),
+    opt("on-clock-change", None, HasArg::No),
+    opt("on-timezone-change", None, HasArg::No),
 ];
-
-const NO_ARG: &[&str] = &[
-    "help",
-    "version",
-    "user",
-    "system",
-    "scope",
-    "no-block",
-    "wait",
-    "pipe",
-    "pty",
-    "quiet",
-    "collect",
-    "remain-after-exit",
-    "same-dir",
-    "shell",
-    "send-sighup",
-    "slice-inherit",
-    "no-ask-password",
-    "on-clock-change",
-    "on-timezone-change",
-];
-
-/// The long name of a short option, and whether it takes an argument.
-fn short(c: char) -> Option<(&'static str, bool)> {
-    Some(match c {
-        'h' => ("help", false),
-        'r' => ("remain-after-exit", false),
-        'H' => ("host", true),
-        'M' => ("machine", true),
-        'E' => ("setenv", true),
-        'p' => ("property", true),
-        't' => ("pty", false),
-        'P' => ("pipe", false),
-        'q' => ("quiet", false),
-        'G' => ("collect", false),
-        'd' => ("same-dir", false),
-        'S' => ("shell", false),
-        'u' => ("unit", true),
-        'C' => ("capsule", true),
-        _ => return None,
-    })
-}
 
 /// Parses argv (argv[0] included). `Err` is the one-line message (exit 1).
 pub fn parse(args: Vec<OsString>) -> Result<Parsed, String> {
     let mut o = Options::default();
-    let mut rest = args.into_iter().skip(1).peekable();
-    while let Some(arg) = rest.peek().cloned() {
-        let Some(text) = arg.to_str().map(str::to_string) else {
-            break; // Not UTF-8: not one of our options, so the command starts here.
-        };
-        if text == "--" {
-            rest.next();
-            break;
-        }
-        if !text.starts_with('-') || text == "-" {
-            break;
-        }
-        rest.next();
-        if let Some(long) = text.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            if WITH_ARG.contains(&name) {
-                let value = match inline {
-                    Some(v) => v,
-                    None => next_value(&mut rest)
-                        .ok_or_else(|| format!("option '--{name}' requires an argument"))?,
-                };
-                apply(&mut o, name, Some(value))?;
-            } else if NO_ARG.contains(&name) {
-                if inline.is_some() {
-                    return Err(format!("option '--{name}' doesn't allow an argument"));
-                }
-                if let Some(code) = apply(&mut o, name, None)? {
-                    return Ok(Parsed::Exit(code));
-                }
-            } else {
-                return Err(format!("unrecognized option '--{long}'"));
-            }
-            continue;
-        }
-        let shorts: Vec<char> = text[1..].chars().collect();
-        let mut i = 0;
-        while i < shorts.len() {
-            let c = shorts[i];
-            let (name, takes) = short(c).ok_or_else(|| format!("invalid option -- '{c}'"))?;
-            if takes {
-                let attached: String = shorts[i + 1..].iter().collect();
-                let value = if attached.is_empty() {
-                    next_value(&mut rest)
-                        .ok_or_else(|| format!("option requires an argument -- '{c}'"))?
-                } else {
-                    attached
-                };
-                apply(&mut o, name, Some(value))?;
-                break;
-            }
-            if let Some(code) = apply(&mut o, name, None)? {
-                return Ok(Parsed::Exit(code));
-            }
-            i += 1;
+    let mut p =
+        Parser::new("systemd-run", SPECS, args.into_iter().skip(1).collect()).stop_at_operand();
+    while let Some(found) = p.next_option().map_err(|e| e.0)? {
+        if let Some(code) = apply(&mut o, found.name, found.value)? {
+            return Ok(Parsed::Exit(code));
         }
     }
-    o.command = rest.collect();
+    o.command = std::mem::take(&mut p.operands);
     Ok(Parsed::Run(Box::new(o)))
-}
-
-fn next_value(rest: &mut impl Iterator<Item = OsString>) -> Option<String> {
-    rest.next().map(|v| v.to_string_lossy().into_owned())
 }
 
 /// Applies one option; `Some(code)` ends the program (`--help`, `--version`).
@@ -345,12 +267,20 @@ mod tests {
                 .collect();
             parse(argv).err().unwrap()
         };
-        assert_eq!(parse_err(&["--bogus"]), "unrecognized option '--bogus'");
-        assert_eq!(parse_err(&["-u"]), "option requires an argument -- 'u'");
-        assert_eq!(parse_err(&["-x"]), "invalid option -- 'x'");
+        assert_eq!(
+            parse_err(&["--bogus"]),
+            "systemd-run: unrecognized option '--bogus'"
+        );
+        assert_eq!(
+            parse_err(&["-u"]),
+            "systemd-run: option requires an argument -- 'u'"
+        );
+        assert_eq!(parse_err(&["-x"]), "systemd-run: invalid option -- 'x'");
         assert_eq!(
             parse_err(&["--wait=1"]),
-            "option '--wait' doesn't allow an argument"
+            "systemd-run: option '--wait' doesn't allow an argument"
         );
+        // Abbreviated long options, as getopt_long() takes them.
+        assert_eq!(run(&["--pi", "true"]).stdio, Stdio::Pipe);
     }
 }

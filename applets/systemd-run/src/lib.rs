@@ -33,7 +33,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Ok(Parsed::Run(opts)) => opts,
         Ok(Parsed::Exit(code)) => return code,
         Err(message) => {
-            eprintln!("systemd-run: {message}");
+            eprintln!("{message}");
             return 1;
         }
     };

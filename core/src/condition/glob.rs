@@ -11,6 +11,15 @@ pub fn glob_exists(root: &Root, pattern: &str) -> bool {
         .any(|p| !matches(root, p).is_empty())
 }
 
+/// `glob(3)` with `GLOB_BRACE`: every logical path inside `root` that matches `pattern`
+/// (tmpfiles.d's glob lines use it too).
+pub fn glob_paths(root: &Root, pattern: &str) -> Vec<PathBuf> {
+    expand_braces(pattern)
+        .iter()
+        .flat_map(|p| matches(root, p))
+        .collect()
+}
+
 fn has_magic(component: &str) -> bool {
     let mut escaped = false;
     for c in component.chars() {

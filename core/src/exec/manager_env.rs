@@ -5,7 +5,10 @@
 //! (`PATH` plus the locale of `/etc/locale.conf`, or Debian's `/etc/default/locale`, or
 //! `LANG=C.UTF-8`); a user manager passes on its own environment minus the variables that
 //! describe its own invocation, with `PATH` replaced. `DefaultEnvironment=` of
-//! `system.conf`/`user.conf` and their `.d/` drop-ins is added on top.
+//! `system.conf`/`user.conf` and their `.d/` drop-ins is added on top. What
+//! `set-environment` & co. set (the client environment, [`super::client_env`]) comes last,
+//! as 252's `manager_get_effective_environment()`: a name already there is replaced in
+//! place, new names follow the sorted defaults in their own sorted order.
 
 use crate::scope::Scope;
 use crate::unit::syntax;
@@ -59,7 +62,8 @@ const INVOCATION_VARIABLES: &[&str] = &[
 /// Variables of unitbox's own plumbing between a supervisor and its caller.
 const INTERNAL_PREFIX: &str = "UNITBOX_";
 
-/// The manager environment of `scope`, sorted by name, each name once. `own` is the
+/// The manager environment of `scope`, each name once: the defaults sorted by name, then
+/// the client environment's new names. `own` is the
 /// environment the manager process itself was started with (a user manager passes it on).
 pub fn manager_environment(scope: &Scope, own: &[(String, String)]) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = Vec::new();
@@ -81,6 +85,11 @@ pub fn manager_environment(scope: &Scope, own: &[(String, String)]) -> Vec<(Stri
         set(&mut env, pair);
     }
     env.sort();
+    for entry in super::client_env::read(scope) {
+        if let Some((k, v)) = entry.split_once('=') {
+            set(&mut env, (k.to_string(), v.to_string()));
+        }
+    }
     env
 }
 

@@ -27,6 +27,7 @@
 //! child.wait_exec()?;    // Type=exec: start succeeds only here
 //! ```
 
+pub mod client_env;
 pub mod command;
 pub mod context;
 pub mod credentials;

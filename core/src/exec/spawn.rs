@@ -49,6 +49,8 @@ pub struct ProcessSpec {
     pub env: EnvBlock,
     /// Add `SYSTEMD_EXEC_PID=<pid of the child>`.
     pub set_exec_pid: bool,
+    /// Add `LISTEN_PID=<pid of the child>` (socket activation, sd_listen_fds(3)).
+    pub set_listen_pid: bool,
     /// The identity to switch to, or why it could not be determined (217/216 in the child).
     pub credentials: Result<Credentials, CredentialError>,
     /// Host directory to `chroot()` into (`RootDirectory=`).
@@ -80,6 +82,7 @@ impl ProcessSpec {
             argv,
             env,
             set_exec_pid: false,
+            set_listen_pid: false,
             credentials: Ok(Credentials::default()),
             chroot: None,
             working_directory: None,
@@ -163,6 +166,8 @@ struct Prepared {
     _env_storage: Vec<CString>,
     /// `SYSTEMD_EXEC_PID=` followed by room for the digits, filled in by the child.
     exec_pid_slot: Vec<u8>,
+    /// `LISTEN_PID=` and room for the digits, filled in by the child.
+    listen_pid_slot: Vec<u8>,
     env_ptrs: Vec<*const libc::c_char>,
     chroot: Option<CString>,
     working_directory: Option<CString>,
@@ -171,6 +176,7 @@ struct Prepared {
 }
 
 const EXEC_PID_PREFIX: &[u8] = b"SYSTEMD_EXEC_PID=";
+const LISTEN_PID_PREFIX: &[u8] = b"LISTEN_PID=";
 
 fn cstring(bytes: &[u8]) -> io::Result<CString> {
     CString::new(bytes).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
@@ -190,13 +196,26 @@ fn prepare(spec: &ProcessSpec) -> io::Result<Prepared> {
     argv_ptrs.push(std::ptr::null());
     let mut env_block = spec.env.clone();
     env_block.unset("SYSTEMD_EXEC_PID");
+    if spec.set_listen_pid {
+        env_block.unset("LISTEN_PID");
+    }
     let env = env_block.to_cstrings();
     let mut exec_pid_slot = Vec::new();
     if spec.set_exec_pid {
         exec_pid_slot.extend_from_slice(EXEC_PID_PREFIX);
         exec_pid_slot.resize(EXEC_PID_PREFIX.len() + 21, 0);
     }
-    let mut env_ptrs: Vec<*const libc::c_char> = env.iter().map(|e| e.as_ptr()).collect();
+    let mut listen_pid_slot = Vec::new();
+    if spec.set_listen_pid {
+        listen_pid_slot.extend_from_slice(LISTEN_PID_PREFIX);
+        listen_pid_slot.resize(LISTEN_PID_PREFIX.len() + 21, 0);
+    }
+    let mut env_ptrs: Vec<*const libc::c_char> = Vec::with_capacity(env.len() + 3);
+    if spec.set_listen_pid {
+        // First, as 252's build_environment() puts LISTEN_PID before the others.
+        env_ptrs.push(listen_pid_slot.as_ptr().cast());
+    }
+    env_ptrs.extend(env.iter().map(|e| e.as_ptr()));
     if spec.set_exec_pid {
         env_ptrs.push(exec_pid_slot.as_ptr().cast());
     }
@@ -217,6 +236,7 @@ fn prepare(spec: &ProcessSpec) -> io::Result<Prepared> {
         argv_ptrs,
         _env_storage: env,
         exec_pid_slot,
+        listen_pid_slot,
         env_ptrs,
         chroot: spec.chroot.as_deref().map(path_cstring).transpose()?,
         working_directory: spec
@@ -434,6 +454,12 @@ unsafe fn child(spec: &ProcessSpec, p: &mut Prepared, pass_fds: &[RawFd], status
         if !p.exec_pid_slot.is_empty() {
             write_decimal(
                 &mut p.exec_pid_slot[EXEC_PID_PREFIX.len()..],
+                libc::getpid() as u64,
+            );
+        }
+        if !p.listen_pid_slot.is_empty() {
+            write_decimal(
+                &mut p.listen_pid_slot[LISTEN_PID_PREFIX.len()..],
                 libc::getpid() as u64,
             );
         }

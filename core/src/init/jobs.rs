@@ -73,8 +73,10 @@ pub fn boot_units(store: &UnitStore, requested: &[String]) -> Vec<String> {
         requested.to_vec()
     };
     if requested.is_empty() {
-        // basic.target's Wants=timers.target, which a scratch image has no file for.
+        // basic.target's Wants=sockets.target timers.target, which a scratch image has no
+        // files for; sockets first, so they listen before any service starts.
         targets.insert(0, TIMERS_TARGET.to_string());
+        targets.insert(0, crate::unit::deps::SOCKETS_TARGET.to_string());
     }
     targets.dedup();
     let mut out = Vec::new();
@@ -114,6 +116,11 @@ pub fn boot_units(store: &UnitStore, requested: &[String]) -> Vec<String> {
 pub fn boot(scope: &Scope, requested: &[String]) -> i32 {
     let first_boot = crate::host::RootFacts { root: &scope.root }.first_boot();
     crate::generator::run_all(scope, first_boot, &|line| println!("unitbox: {line}"));
+    // tmpfiles.d before any service (systemd-tmpfiles-setup.service).
+    let code = crate::tmpfiles::boot_setup(scope);
+    if code != 0 {
+        println!("unitbox: systemd-tmpfiles --create --remove --boot exited with {code}");
+    }
     let store = UnitStore::new(scope.clone());
     let dir = match StateDir::for_scope(scope) {
         Ok(d) => d,

@@ -180,7 +180,8 @@ pub fn discover(
         if meta.is_dir() {
             return Err(DiscoverError::Io(libc::EISDIR));
         }
-        let is_null = meta.len() == 0 || is_dev_null(&host);
+        // Only a device can be /dev/null itself: a regular file costs no further stat.
+        let is_null = meta.len() == 0 || (!meta.is_file() && is_dev_null(&host));
         if is_null {
             return Ok(masked(name, current));
         }

@@ -7,8 +7,9 @@
 //! | capsule | `/run/capsules/NAME/unitbox` |
 //!
 //! Inside: `boot` (the [`BootRecord`] the contents belong to), `units/NAME.{state,lock,alive,
-//! ctl,notify}`, `journal/NAME.journal`, and `s/` for sockets whose natural path would not
-//! fit into `sun_path`.
+//! ctl,notify}`, `journal/NAME.journal`, `environment` (the manager's client environment,
+//! [`crate::exec::client_env`]), and `s/` for sockets whose natural path would not fit into
+//! `sun_path`.
 
 use crate::scope::{fallback_runtime_dir, Scope, ScopeKind};
 use crate::state::boot::BootRecord;
@@ -189,6 +190,12 @@ impl StateDir {
         if stale {
             for sub in [UNITS, SHORT_SOCKETS] {
                 discard(&dir.host, sub)?;
+            }
+            // The manager's client environment (`set-environment`) lasts one boot, as 252's.
+            let env = dir.host.join(crate::exec::client_env::FILE);
+            match fs::remove_file(&env) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(Error::io(env, e)),
+                _ => {}
             }
             write_atomic(&dir.host.join(BOOT_FILE), current.to_text().as_bytes())?;
         }

@@ -247,6 +247,51 @@ pub fn request(paths: &UnitPaths, req: &Request, timeout: Option<Duration>) -> R
     })
 }
 
+/// Asks a socket unit's supervisor for its listening descriptors ([`Request::Fds`]).
+pub fn request_fds(paths: &UnitPaths, unit: &str, timeout: Duration) -> Result<Vec<OwnedFd>> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    let path = socket_display(&paths.control);
+    let err = |e: io::Error| Error::io(&path, e);
+    let addr = paths.control.to_socket_addr().map_err(err)?;
+    let mut stream = UnixStream::connect_addr(&addr).map_err(err)?;
+    stream.set_read_timeout(Some(timeout)).map_err(err)?;
+    stream
+        .write_all(
+            Request::Fds {
+                unit: unit.to_string(),
+            }
+            .encode()
+            .as_bytes(),
+        )
+        .map_err(err)?;
+    let mut buf = [0u8; 256];
+    let mut space = nix::cmsg_space!([RawFd; 253]);
+    let mut iov = [io::IoSliceMut::new(&mut buf)];
+    let msg = recvmsg::<()>(
+        stream.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::MSG_CMSG_CLOEXEC,
+    )
+    .map_err(|e| err(e.into()))?;
+    let mut fds = Vec::new();
+    for cmsg in msg.cmsgs().map_err(|e| err(e.into()))? {
+        if let ControlMessageOwned::ScmRights(received) = cmsg {
+            fds.extend(crate::sys::adopt_received(received));
+        }
+    }
+    let n = msg.bytes;
+    let line = String::from_utf8_lossy(&buf[..n]).into_owned();
+    match Reply::decode(&line) {
+        Some(Reply::Ok) => Ok(fds),
+        Some(Reply::Failed { result }) => Err(Error::Invalid(result)),
+        None => Err(err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("unexpected reply {:?}", line.trim_end()),
+        ))),
+    }
+}
+
 fn socket_display(addr: &SocketAddress) -> PathBuf {
     match addr {
         SocketAddress::Path(p) => p.clone(),

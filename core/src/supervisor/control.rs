@@ -188,6 +188,29 @@ impl ControlServer {
         }
     }
 
+    /// Sends `reply` with `fds` attached (`SCM_RIGHTS`) and closes the connection.
+    pub fn answer_with_fds(&mut self, id: u64, reply: &Reply, fds: &[RawFd]) {
+        if let Some(index) = self.clients.iter().position(|c| c.id == id) {
+            let client = self.clients.remove(index);
+            let _ = client.stream.set_nonblocking(false);
+            let _ = client
+                .stream
+                .set_write_timeout(Some(std::time::Duration::from_secs(1)));
+            let text = reply.encode();
+            let iov = [std::io::IoSlice::new(text.as_bytes())];
+            let cmsg = [nix::sys::socket::ControlMessage::ScmRights(fds)];
+            let cmsgs: &[nix::sys::socket::ControlMessage] =
+                if fds.is_empty() { &[] } else { &cmsg };
+            let _ = nix::sys::socket::sendmsg::<()>(
+                client.stream.as_raw_fd(),
+                &iov,
+                cmsgs,
+                nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
+                None,
+            );
+        }
+    }
+
     /// Sends the answer and closes the connection (a client that left is fine).
     pub fn answer(&mut self, id: u64, reply: &Reply) {
         if let Some(index) = self.clients.iter().position(|c| c.id == id) {

@@ -112,6 +112,12 @@ impl Supervisor {
                 let reply = self.kill_request(signal, whom);
                 self.control.answer(id, &reply);
             }
+            Request::Fds { .. } => self.control.answer(
+                id,
+                &Reply::Failed {
+                    result: "not-a-socket".into(),
+                },
+            ),
         }
     }
 

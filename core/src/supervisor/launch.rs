@@ -79,6 +79,8 @@ pub struct Launcher {
     pub watchdog_usec: u64,
     /// `LaunchArgs::inherit_stdio`: processes get the supervisor's own standard streams.
     pub inherit_stdio: bool,
+    /// Socket activation: what the main process gets from fd 3 on.
+    pub listen_fds: crate::socket::activation::ListenFds,
 }
 
 impl Launcher {
@@ -140,6 +142,7 @@ impl Launcher {
             notify_socket: None,
             watchdog_usec: 0,
             inherit_stdio: false,
+            listen_fds: Default::default(),
         }
     }
 
@@ -204,6 +207,17 @@ impl Launcher {
         if main_process && self.watchdog_usec > 0 {
             extra.push(("WATCHDOG_USEC".into(), self.watchdog_usec.to_string()));
         }
+        use crate::exec::stdio::{StdInput, StdOutput};
+        let socket_stdio = self.listen_fds.accepted
+            && (ctx.standard_input == StdInput::Socket
+                || ctx.standard_output == StdOutput::Socket
+                || ctx.standard_error == StdOutput::Socket);
+        extra.extend(self.listen_fds.remote_env());
+        let passes_fds = main_process && !self.listen_fds.fds.is_empty() && !socket_stdio;
+        if passes_fds {
+            extra.push(("LISTEN_FDS".into(), self.listen_fds.fds.len().to_string()));
+            extra.push(("LISTEN_FDNAMES".into(), self.listen_fds.names.join(":")));
+        }
         let manager = ManagerVars {
             login,
             invocation_id: Some(env.invocation_id.clone()).filter(|i| !i.is_empty()),
@@ -236,9 +250,28 @@ impl Launcher {
                 apply_root_directory: apply_root,
             },
         );
+        if passes_fds {
+            use std::os::fd::AsRawFd;
+            spec.pass_fds = self.listen_fds.fds.iter().map(|f| f.as_raw_fd()).collect();
+            spec.set_listen_pid = true;
+        }
         let stdio = open_stdio(ctx, &self.scope.root, Some(journal_fds.0))
             .map_err(|e| LaunchError::Exit(e.exit_code, e.to_string()))?;
         stdio.apply(&mut spec);
+        if let (true, Some(conn)) = (socket_stdio, self.listen_fds.fds.first()) {
+            // StandardInput=/StandardOutput=/StandardError=socket: the connection.
+            use std::os::fd::AsRawFd;
+            let conn = ChildStdio::Fd(conn.as_raw_fd());
+            if ctx.standard_input == StdInput::Socket {
+                spec.stdin = conn.clone();
+            }
+            if ctx.standard_output == StdOutput::Socket {
+                spec.stdout = conn.clone();
+            }
+            if ctx.standard_error == StdOutput::Socket {
+                spec.stderr = conn;
+            }
+        }
         if self.inherit_stdio {
             spec.stdin = ChildStdio::Inherit;
             spec.stdout = ChildStdio::Inherit;

@@ -20,6 +20,7 @@ pub mod control;
 pub mod events;
 pub mod kill;
 pub mod launch;
+pub mod light;
 pub mod notify;
 pub mod output;
 pub mod pidfile;

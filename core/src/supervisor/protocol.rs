@@ -178,6 +178,10 @@ pub enum Request {
     Reload,
     /// Send a signal to the unit's processes.
     Kill { signal: i32, whom: KillWhom },
+    /// A socket unit's descriptors for the service `unit` it activates (its listeners, or
+    /// the connection of an `Accept=yes` instance): the answer carries them as
+    /// `SCM_RIGHTS` (see [`crate::socket`]).
+    Fds { unit: String },
 }
 
 impl Request {
@@ -186,6 +190,7 @@ impl Request {
             Request::Stop => "stop\n".into(),
             Request::Reload => "reload\n".into(),
             Request::Kill { signal, whom } => format!("kill {signal} {}\n", whom.as_str()),
+            Request::Fds { unit } => format!("fds {unit}\n"),
         }
     }
 
@@ -194,6 +199,9 @@ impl Request {
         match words.next()? {
             "stop" => Some(Request::Stop),
             "reload" => Some(Request::Reload),
+            "fds" => Some(Request::Fds {
+                unit: words.next()?.to_string(),
+            }),
             "kill" => {
                 let signal = words.next()?.parse().ok()?;
                 let whom = KillWhom::parse(words.next()?)?;
@@ -264,6 +272,9 @@ mod tests {
         for r in [
             Request::Stop,
             Request::Reload,
+            Request::Fds {
+                unit: "a@1-2-3.service".into(),
+            },
             Request::Kill {
                 signal: 9,
                 whom: KillWhom::All,

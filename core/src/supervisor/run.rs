@@ -9,15 +9,10 @@ use super::output::Output;
 use super::protocol::{LaunchArgs, Reply, StartOutcome, SUPERVISE_APPLET};
 use super::service::{Notified, Supervisor, ERR};
 use super::start::Activation;
-use crate::root::Root;
-use crate::scope::{Scope, ScopeKind};
 use crate::service::ServiceConfig;
 use crate::state::lock::AliveLock;
 use crate::state::{ActiveState, StateDir, SubState, UnitResult, UnitState};
 use crate::unit::{UnitName, UnitStore};
-use crate::users::Identity;
-use nix::sys::signal::{SigSet, SigmaskHow, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
 use std::collections::{HashMap, VecDeque};
 use std::ffi::OsString;
 use std::fs::File;
@@ -44,6 +39,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let report = launch.report_fd.and_then(take_report_fd);
     if launch.unit.ends_with(".timer") {
         return crate::timer::supervise::main(&launch, report);
+    }
+    if launch.unit.ends_with(".socket") {
+        return crate::socket::supervise::main(&launch, report);
     }
     match setup(&launch, report) {
         Ok(Setup::Ready(supervisor)) => run_guarded(*supervisor),
@@ -93,17 +91,7 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
             return Err(SetupFailure { message: format!($($arg)*), report: report.take() })
         };
     }
-    let root = launch
-        .root
-        .as_ref()
-        .map(Root::new)
-        .unwrap_or_else(Root::host);
-    let env = |k: &str| std::env::var(k).ok();
-    let identity = match launch.scope {
-        ScopeKind::System => Identity::root_user(),
-        _ => Identity::current(&root, &env),
-    };
-    let scope = Scope::new(launch.scope.clone(), root, identity, &env);
+    let scope = super::light::launch_scope(launch);
     let state_dir = match StateDir::for_scope(&scope) {
         Ok(d) => d,
         Err(e) => fail!("{e}"),
@@ -159,25 +147,10 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
             std::io::Error::from(e)
         );
     }
-    let mut mask = SigSet::empty();
-    for sig in [
-        Signal::SIGCHLD,
-        Signal::SIGTERM,
-        Signal::SIGINT,
-        Signal::SIGHUP,
-    ] {
-        mask.add(sig);
-    }
-    if let Err(e) = nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None) {
-        fail!("Failed to block signals: {e}");
-    }
-    // Answers to clients that left must not kill us; children reset it.
-    crate::sys::ignore_signal(Signal::SIGPIPE);
-    let signal_fd =
-        match SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC) {
-            Ok(fd) => fd,
-            Err(e) => fail!("Failed to create a signalfd: {e}"),
-        };
+    let signal_fd = match super::light::blocked_signals() {
+        Ok(fd) => fd,
+        Err(e) => fail!("{e}"),
+    };
 
     let owner = (!scope.is_system()).then_some((scope.identity.uid, scope.identity.gid));
     let control = match ControlServer::bind(&paths.control, owner) {
@@ -200,6 +173,7 @@ fn setup(launch: &LaunchArgs, report: Option<OwnedFd>) -> Result<Setup, SetupFai
         None
     };
     launcher.watchdog_usec = config.watchdog;
+    launcher.listen_fds = crate::socket::activation::collect(&store, &state_dir, &unit);
     launcher.inherit_stdio = launch.inherit_stdio;
 
     let output = match Output::new(

@@ -15,32 +15,27 @@
 use super::config::{TimerBase, TimerConfig};
 use super::record::{self, TimerRecord};
 use super::schedule::{self, Context, Plan, ValueState};
-use crate::manager::executor::{Executor, JobResult};
 use crate::manager::runtime::runtime_state;
-use crate::manager::transaction::{plan_start, Transaction};
-use crate::root::Root;
-use crate::scope::{Scope, ScopeKind};
+use crate::manager::transaction::plan_start;
+use crate::scope::Scope;
 use crate::state::boot::{current_boot_id, BootRecord};
 use crate::state::lock::AliveLock;
 use crate::state::{ActiveState, StateDir, SubState, UnitPaths, UnitResult, UnitState};
 use crate::supervisor::control::ControlServer;
-use crate::supervisor::output::{divert_logger, Output};
+use crate::supervisor::light;
+use crate::supervisor::output::Output;
 use crate::supervisor::protocol::{LaunchArgs, Reply, Request, StartOutcome};
 use crate::time::{format_timestamp, DualTimestamp, TimeZone};
 use crate::unit::{Unit, UnitName, UnitStore};
-use crate::users::Identity;
 use nix::errno::Errno;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
-use nix::sys::signal::{SigSet, SigmaskHow, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::signalfd::SignalFd;
 use nix::sys::time::TimeSpec;
 use nix::sys::timer::{Expiration, TimerSetTimeFlags};
 use nix::sys::timerfd::{ClockId, TimerFd, TimerFlags};
 use std::fs::File;
-use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 const INFO: u8 = 6;
 const WARNING: u8 = 4;
@@ -82,7 +77,7 @@ struct TimerSupervisor {
     /// The state file name of the triggered unit and our own, as inotify reports them.
     trigger_file: String,
     /// The start job in flight: its thread reports here and wakes us through the pipe.
-    job: Option<(mpsc::Receiver<JobResult>, File)>,
+    job: Option<light::StartJob>,
     report: Option<OwnedFd>,
     stop_waiters: Vec<u64>,
     stop_requested: bool,
@@ -94,66 +89,19 @@ struct TimerSupervisor {
 
 /// The supervisor of `launch.unit`, a timer; the exit code of the process.
 pub fn main(launch: &LaunchArgs, report: Option<OwnedFd>) -> i32 {
-    let mut report = report;
-    match setup(launch, &mut report) {
-        Ok(Some(mut supervisor)) => {
-            supervisor.run();
-            0
-        }
-        Ok(None) => 0,
-        Err(message) => {
-            eprintln!("unitbox: {}: {message}", launch.unit);
-            log::warn!("{message}");
-            send(
-                &mut report,
-                &StartOutcome::Failed {
-                    result: UnitResult::Resources.as_str().into(),
-                },
-            );
-            1
-        }
-    }
+    light::main(launch, report, setup, |mut s| s.run())
 }
 
-fn send(report: &mut Option<OwnedFd>, outcome: &StartOutcome) {
-    if let Some(fd) = report.take() {
-        let _ = File::from(fd).write_all(outcome.encode().as_bytes());
-    }
-}
-
-fn setup(
-    launch: &LaunchArgs,
-    report: &mut Option<OwnedFd>,
-) -> Result<Option<TimerSupervisor>, String> {
-    let root = launch
-        .root
-        .as_ref()
-        .map(Root::new)
-        .unwrap_or_else(Root::host);
-    let env = |k: &str| std::env::var(k).ok();
-    let identity = match launch.scope {
-        ScopeKind::System => Identity::root_user(),
-        _ => Identity::current(&root, &env),
-    };
-    let scope = Scope::new(launch.scope.clone(), root, identity, &env);
-    let dir = StateDir::for_scope(&scope).map_err(|e| e.to_string())?;
-    let paths = dir.unit_paths(&launch.unit);
-    let Some(alive) = AliveLock::acquire(&paths.alive).map_err(|e| e.to_string())? else {
-        // Another supervisor has the timer already: it is started.
-        send(report, &StartOutcome::Started);
-        return Ok(None);
-    };
-    divert_logger(&dir, &launch.unit);
-    let name = UnitName::parse(&launch.unit).map_err(|e| e.to_string())?;
-    let store = UnitStore::new(scope.clone());
-    let unit = store.load(&name);
-    if !unit.is_loaded() {
-        return Err(format!(
-            "Unit {} is not loaded: {}",
-            launch.unit,
-            unit.load_error.clone().unwrap_or_default()
-        ));
-    }
+fn setup(loaded: light::Loaded, report: &mut Option<OwnedFd>) -> Result<TimerSupervisor, String> {
+    let light::Loaded {
+        scope,
+        dir,
+        paths,
+        alive,
+        store,
+        unit,
+    } = loaded;
+    let name = unit.id.to_string();
     let (config, diagnostics) = TimerConfig::from_unit(&unit, &scope);
     for d in &diagnostics {
         log::warn!("{d}");
@@ -168,22 +116,7 @@ fn setup(
             config.unit
         ));
     }
-    let mut mask = SigSet::empty();
-    for sig in [
-        Signal::SIGCHLD,
-        Signal::SIGTERM,
-        Signal::SIGINT,
-        Signal::SIGHUP,
-    ] {
-        mask.add(sig);
-    }
-    nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)
-        .map_err(|e| format!("Failed to block signals: {e}"))?;
-    let signal_fd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-        .map_err(|e| format!("Failed to create a signalfd: {e}"))?;
-    let owner = (!scope.is_system()).then_some((scope.identity.uid, scope.identity.gid));
-    let control = ControlServer::bind(&paths.control, owner)
-        .map_err(|e| format!("Failed to listen on the control socket: {e}"))?;
+    let (signal_fd, control) = light::signals_and_control(&scope, &paths)?;
     let timerfd = |clock| {
         TimerFd::new(clock, TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC)
             .map_err(|e| format!("Failed to create a timerfd: {e}"))
@@ -204,13 +137,11 @@ fn setup(
         let _ = inotify.add_watch("/etc", changes);
     }
     let trigger_file = file_name(&dir.unit_paths(&config.unit));
-    let output = Output::new(&dir, &launch.unit, false, INFO)
+    let output = Output::new(&dir, &name, false, INFO)
         .map_err(|e| format!("Failed to open the journal: {e}"))?;
-    let stamp = config.persistent.then(|| {
-        scope
-            .root
-            .host_path(&record::stamp_path(&scope, &launch.unit))
-    });
+    let stamp = config
+        .persistent
+        .then(|| scope.root.host_path(&record::stamp_path(&scope, &name)));
     if config.wake_system {
         log::warn!(
             "WakeSystem=yes has no effect in a container: the timer cannot wake the machine from suspend."
@@ -221,8 +152,8 @@ fn setup(
         .map_or(0, |ticks| ticks * (1_000_000 / USER_HZ));
     let values = vec![ValueState::default(); config.values.len()];
     let state = UnitState::read(&paths.state);
-    Ok(Some(TimerSupervisor {
-        name: launch.unit.clone(),
+    Ok(TimerSupervisor {
+        name: name.clone(),
         unit,
         scope,
         dir,
@@ -249,7 +180,7 @@ fn setup(
         stop_requested: false,
         at_rest: false,
         _alive: alive,
-    }))
+    })
 }
 
 fn file_name(paths: &UnitPaths) -> String {
@@ -332,17 +263,11 @@ impl TimerSupervisor {
             let text = format!("Started {}.", self.status_name());
             self.output.manager(INFO, &text);
         }
-        send(&mut self.report, &StartOutcome::Started);
+        light::send(&mut self.report, &StartOutcome::Started);
     }
 
-    /// How 252's job messages name the unit: `tick.timer - Tick`, or just the name.
     fn status_name(&self) -> String {
-        let description = self.unit.display_description(&self.scope);
-        if description == self.name {
-            description
-        } else {
-            format!("{} - {description}", self.name)
-        }
+        light::status_name(&self.unit, &self.scope)
     }
 
     fn save(&mut self) {
@@ -508,7 +433,7 @@ impl TimerSupervisor {
                 log::warn!("{}: {e}", stamp.display());
             }
         }
-        match self.spawn_job(tx) {
+        match light::StartJob::spawn(&self.scope, &self.dir, tx, Some(self.config.unit.clone())) {
             Ok(job) => self.job = Some(job),
             Err(e) => {
                 log::warn!("Failed to queue unit startup job: {e}");
@@ -519,33 +444,11 @@ impl TimerSupervisor {
         self.set_phase(Phase::Running);
     }
 
-    /// Runs the start transaction in a thread; the pipe's read end wakes the loop.
-    fn spawn_job(&self, tx: Transaction) -> std::io::Result<(mpsc::Receiver<JobResult>, File)> {
-        let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-        let (sender, receiver) = mpsc::channel();
-        let scope = self.scope.clone();
-        let dir = self.dir.clone();
-        let unit = self.config.unit.clone();
-        std::thread::Builder::new()
-            .name("start-job".into())
-            .spawn(move || {
-                let store = UnitStore::new(scope);
-                let executor = Executor::new(&store, dir, false);
-                let results = executor.start(&tx);
-                let result = results.get(&unit).cloned().unwrap_or(JobResult::Done);
-                let _ = sender.send(result);
-                let _ = File::from(write).write_all(b"1");
-            })?;
-        Ok((receiver, File::from(read)))
-    }
-
     fn job_finished(&mut self) {
-        let Some((receiver, _pipe)) = self.job.take() else {
+        let Some(job) = self.job.take() else {
             return;
         };
-        let result = receiver.recv().unwrap_or(JobResult::Failed {
-            result: "resources".into(),
-        });
+        let result = job.result();
         if !result.is_success() {
             log::debug!(
                 "{}: start job of {} ended: {result:?}",
@@ -623,28 +526,11 @@ impl TimerSupervisor {
             self.realtime_fd.as_fd().as_raw_fd(),
             self.inotify.as_fd().as_raw_fd(),
         ];
-        if let Some((_, pipe)) = &self.job {
-            fds.push(pipe.as_raw_fd());
+        if let Some(job) = &self.job {
+            fds.push(job.fd());
         }
         fds.extend(self.control.fds());
-        let mut polled: Vec<libc::pollfd> = fds
-            .iter()
-            .map(|&fd| libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
-            .collect();
-        let n = crate::sys::poll(&mut polled, -1).unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        let ready: Vec<RawFd> = polled
-            .iter()
-            .filter(|p| p.revents != 0)
-            .map(|p| p.fd)
-            .collect();
-        for fd in ready {
+        for fd in light::poll_ready(&fds) {
             self.handle(fd);
         }
     }
@@ -671,11 +557,7 @@ impl TimerSupervisor {
             }
         } else if fd == self.inotify.as_fd().as_raw_fd() {
             self.inotify_events();
-        } else if self
-            .job
-            .as_ref()
-            .is_some_and(|(_, pipe)| pipe.as_raw_fd() == fd)
-        {
+        } else if self.job.as_ref().is_some_and(|job| job.fd() == fd) {
             self.job_finished();
         } else if fd == self.control.listener_fd() {
             self.control.accept();
@@ -691,7 +573,7 @@ impl TimerSupervisor {
                         result: "Job type reload is not applicable for unit".into(),
                     },
                 ),
-                Request::Kill { .. } => self.control.answer(
+                Request::Kill { .. } | Request::Fds { .. } => self.control.answer(
                     id,
                     &Reply::Failed {
                         result: "No matching processes to kill".into(),

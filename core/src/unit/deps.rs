@@ -182,7 +182,7 @@ pub fn declared(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> {
     }
     if let Some(target) = triggered_unit(unit) {
         let target = specifiers(unit, scope, &target);
-        if unit.id.unit_type() == "timer" {
+        if matches!(unit.id.unit_type(), "timer" | "socket") {
             out.push((Dep::Before, target.clone()));
         }
         out.push((Dep::Triggers, target));
@@ -190,7 +190,21 @@ pub fn declared(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> {
     if unit.id.unit_type() == "timer" && unit.is_loaded() {
         out.extend(timer_default_dependencies(unit, scope));
     }
+    if unit.id.unit_type() == "socket" && unit.is_loaded() && default_on(unit) {
+        // socket_add_default_dependencies(): Before=sockets.target (the ordering against
+        // sysinit.target and shutdown.target has no units to act on in a container).
+        out.push((Dep::Before, SOCKETS_TARGET.to_string()));
+    }
     out
+}
+
+/// The target every socket is ordered before by default.
+pub const SOCKETS_TARGET: &str = "sockets.target";
+
+fn default_on(unit: &Unit) -> bool {
+    unit.settings
+        .get_bool("Unit", "DefaultDependencies")
+        .unwrap_or(true)
 }
 
 /// The targets every timer may name without saying so (its default dependencies).

@@ -24,6 +24,15 @@ pub enum SpecifierError {
 
 /// Expands every `%x` in `text`; `%%` is `%`, a lone trailing `%` stays (as systemd).
 pub fn expand(text: &str, ctx: &SpecifierContext) -> Result<String, SpecifierError> {
+    expand_with(text, |spec| resolve(spec, ctx))
+}
+
+/// systemd's `specifier_printf()` loop with another table (tmpfiles.d, sysusers.d): every
+/// `%x` is `resolve(x)`; a lone trailing `%` stays.
+pub fn expand_with<E>(
+    text: &str,
+    mut resolve: impl FnMut(char) -> Result<String, E>,
+) -> Result<String, E> {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
@@ -33,10 +42,37 @@ pub fn expand(text: &str, ctx: &SpecifierContext) -> Result<String, SpecifierErr
         }
         match chars.next() {
             None => out.push('%'),
-            Some(spec) => out.push_str(&resolve(spec, ctx)?),
+            Some('%') => out.push('%'),
+            Some(spec) => out.push_str(&resolve(spec)?),
         }
     }
     Ok(out)
+}
+
+/// The host facts specifiers of every table (`%a %b %B %H %l %m %M %o %v %w %W %A`),
+/// read inside `root` where systemd reads them there; `None` for other letters,
+/// `Some(None)` when the fact is unavailable (no machine ID, no boot ID).
+pub fn host_specifier(spec: char, root: &crate::root::Root) -> Option<Option<String>> {
+    let facts = RootFacts { root };
+    let os = |key: &str| Some(facts.os_release_field(key).unwrap_or_default());
+    Some(match spec {
+        'a' => Some(architecture().to_string()),
+        'b' => host::boot_id(),
+        'B' => os("BUILD_ID"),
+        'H' => Some(host::kernel_hostname().unwrap_or_else(|| "localhost".into())),
+        'l' => {
+            let h = host::kernel_hostname().unwrap_or_else(|| "localhost".into());
+            Some(h.split('.').next().unwrap_or(&h).to_string())
+        }
+        'm' => facts.machine_id(),
+        'M' => os("IMAGE_ID"),
+        'A' => os("IMAGE_VERSION"),
+        'o' => os("ID"),
+        'v' => Some(host::kernel_release().unwrap_or_default()),
+        'w' => os("VERSION_ID"),
+        'W' => os("VARIANT_ID"),
+        _ => return None,
+    })
 }
 
 fn path_text(p: PathBuf) -> String {

@@ -131,6 +131,10 @@ pub fn validate(unit: &mut Unit) {
         crate::timer::config::verify(unit);
         return;
     }
+    if unit.id.unit_type() == "socket" {
+        crate::socket::config::verify(unit);
+        return;
+    }
     if unit.id.unit_type() != "service" {
         return;
     }
@@ -171,14 +175,19 @@ pub fn validate(unit: &mut Unit) {
         None
     };
     if let Some(message) = problem {
-        unit.load_state = LoadState::BadSetting;
-        unit.load_error = Some(message.to_string());
-        unit.diagnostics.push(Diagnostic {
-            file: PathBuf::from(unit.id.as_str()),
-            line: 0,
-            message: message.to_string(),
-        });
+        refuse(unit, message);
     }
+}
+
+/// Marks the unit `bad-setting` with systemd's refusal `message` (also a diagnostic).
+pub fn refuse(unit: &mut Unit, message: &str) {
+    unit.load_state = LoadState::BadSetting;
+    unit.load_error = Some(message.to_string());
+    unit.diagnostics.push(Diagnostic {
+        file: PathBuf::from(unit.id.as_str()),
+        line: 0,
+        message: message.to_string(),
+    });
 }
 
 #[cfg(test)]

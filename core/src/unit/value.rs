@@ -148,7 +148,8 @@ pub fn split_words(s: &str, opts: SplitOptions) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-fn unescape_c(
+/// One C escape (the character after the backslash is `c`) decoded into `out`.
+pub(crate) fn unescape_c(
     c: char,
     rest: &mut std::iter::Peekable<std::str::Chars<'_>>,
     out: &mut String,

@@ -40,11 +40,11 @@ pub(super) fn edges_of(
     let mut names: Vec<&str> = unit.names.iter().map(String::as_str).collect();
     names.push(unit.id.as_str());
     let could_name = |text: &str| mentions(text, &names);
-    // Every timer names these through its default dependencies, not in its file.
-    if names
-        .iter()
-        .any(|n| unitbox_core::unit::deps::TIMER_DEFAULT_TARGETS.contains(n))
-    {
+    // Every timer and socket names these through its default dependencies, not in its file.
+    if names.iter().any(|n| {
+        unitbox_core::unit::deps::TIMER_DEFAULT_TARGETS.contains(n)
+            || *n == unitbox_core::unit::deps::SOCKETS_TARGET
+    }) {
         return None;
     }
 

@@ -4,12 +4,14 @@ pub mod cat;
 pub mod config;
 pub mod container;
 pub mod deps;
+pub mod environment;
 pub mod init;
 pub mod install;
 pub mod lifecycle;
 pub mod list;
 pub mod misc;
 pub mod show;
+pub mod sockets;
 pub mod status;
 pub mod timers;
 
@@ -25,7 +27,10 @@ const VERBS: &[(&str, usize, Verb)] = &[
     ("daemon-reload", 0, cat::daemon_reload),
     ("show", 0, show::show),
     ("status", 0, status::status),
-    ("show-environment", 0, show::show_environment),
+    ("show-environment", 0, environment::show_environment),
+    ("set-environment", 1, environment::set_environment),
+    ("unset-environment", 1, environment::unset_environment),
+    ("import-environment", 0, environment::import_environment),
     ("list-units", 0, list::list_units),
     ("list-dependencies", 0, deps::list_dependencies),
     ("list-unit-files", 0, install::list_unit_files),
@@ -89,7 +94,7 @@ const CONTAINER_VERBS: &[(&str, usize, Verb)] = &[
     ("list-jobs", 0, container::list_jobs),
     ("cancel", 0, container::cancel),
     ("list-machines", 0, container::not_supported),
-    ("list-sockets", 0, container::not_supported),
+    ("list-sockets", 0, sockets::list_sockets),
     ("list-timers", 0, timers::list_timers),
     ("isolate", 1, container::not_supported),
     ("rescue", 0, container::not_supported),
@@ -99,9 +104,6 @@ const CONTAINER_VERBS: &[(&str, usize, Verb)] = &[
     ("thaw", 1, container::not_supported),
     ("edit", 1, container::not_supported),
     ("set-property", 2, container::not_supported),
-    ("set-environment", 1, container::not_supported),
-    ("unset-environment", 1, container::not_supported),
-    ("import-environment", 0, container::not_supported),
 ];
 
 pub fn dispatch(ctx: &Ctx) -> CtlResult {

@@ -257,6 +257,8 @@ fn status_info(view: &UnitView) -> StatusInfo {
         runtime_max: config.as_ref().map_or(USEC_INFINITY, |c| c.runtime_max),
         timer_trigger: (unit.id.unit_type() == "timer" && unit.is_loaded())
             .then(|| crate::verbs::timers::trigger_line(scope, unit)),
+        socket_lines: (unit.id.unit_type() == "socket" && unit.is_loaded())
+            .then(|| crate::verbs::sockets::status_lines(scope, unit)),
         triggered_by: related(Dep::TriggeredBy),
         triggers: related(Dep::Triggers),
         processes,

@@ -7,13 +7,12 @@
 use crate::context::Ctx;
 use crate::exit::{CtlResult, ExitStatus};
 use crate::output::columns;
-use crate::units::{Dep, Universe};
+use crate::units::Dep;
 use crate::verbs::list::{table_output, TableOutput};
 use crate::verbs::show::format::timestamp;
 use crate::verbs::show::props::Props;
-use crate::verbs::show::runtime::{recorded_state, RuntimeState};
+use crate::verbs::show::runtime::recorded_state;
 use crate::verbs::show::unit::UnitView;
-use unitbox_core::glob::unit_name_matches;
 use unitbox_core::json::Json;
 use unitbox_core::scope::Scope;
 use unitbox_core::state::StateDir;
@@ -21,7 +20,7 @@ use unitbox_core::time::{
     format_timespan, format_timestamp_local, format_timestamp_relative, DualTimestamp, TimeZone,
 };
 use unitbox_core::timer::{TimerConfig, TimerRecord};
-use unitbox_core::unit::{Unit, UnitName};
+use unitbox_core::unit::Unit;
 
 /// The timer's record, if the timer is active now (a stopped or crashed timer waits for
 /// nothing).
@@ -142,30 +141,11 @@ pub fn list_timers(ctx: &Ctx) -> CtlResult {
     let output = table_output(ctx)?;
     let store = ctx.store();
     let scope = store.scope();
-    let extra: Vec<UnitName> = StateDir::existing(scope)
-        .ok()
-        .flatten()
-        .map(|dir| dir.units_with_state())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|n| UnitName::parse(n).ok())
-        .collect();
-    let universe = Universe::load(store, &extra);
+    let universe = crate::verbs::sockets::runtime_universe(store);
     let now = DualTimestamp::now();
     let mut rows = Vec::new();
-    for unit in universe.units() {
+    for unit in crate::verbs::sockets::listed_of_type(ctx, &universe, "timer") {
         let id = unit.id.as_str();
-        if unit.id.unit_type() != "timer" || !unit.is_loaded() {
-            continue;
-        }
-        let args = &ctx.opts.args;
-        if !args.is_empty() && !args.iter().any(|p| unit_name_matches(p, id)) {
-            continue;
-        }
-        let rt = RuntimeState::of(scope, unit);
-        if !ctx.opts.all && !rt.is_listed_by_default() {
-            continue;
-        }
         let record = record(scope, unit);
         rows.push(Row {
             next: next_elapse(&record, now),

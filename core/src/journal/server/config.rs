@@ -4,6 +4,7 @@
 //! values are warned about and ignored, as systemd does.
 
 use crate::root::Root;
+use crate::unit::value::parse_bool;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -45,14 +46,6 @@ impl Default for Config {
             max_level_console: 6,
             line_max: crate::journal::writer::LINE_MAX,
         }
-    }
-}
-
-fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "1" | "yes" | "y" | "true" | "t" | "on" => Some(true),
-        "0" | "no" | "n" | "false" | "f" | "off" => Some(false),
-        _ => None,
     }
 }
 

@@ -20,6 +20,8 @@ use std::time::Instant;
 
 /// The journal file of records from processes outside any unit.
 pub const NO_UNIT_FILE: &str = "system";
+/// `SD_MESSAGE_JOURNAL_DROPPED`: the "Suppressed N messages" record's `MESSAGE_ID=`.
+const MESSAGE_JOURNAL_DROPPED: &str = "a596d6fe7bfa4994828e72309e95d61e";
 /// Writers kept open at most.
 const WRITERS_MAX: usize = 128;
 
@@ -169,6 +171,13 @@ impl Sink {
                     format!("/system.slice/{unit}")
                 };
                 let text = format!("Suppressed {suppressed} messages from {from}");
+                let fields = [
+                    (
+                        "MESSAGE_ID".to_string(),
+                        MESSAGE_JOURNAL_DROPPED.as_bytes().to_vec(),
+                    ),
+                    ("N_DROPPED".to_string(), suppressed.to_string().into_bytes()),
+                ];
                 self.write(
                     file,
                     Stream::Driver,
@@ -176,7 +185,7 @@ impl Sink {
                     unit,
                     "systemd-journald",
                     4,
-                    &[],
+                    &fields,
                     text.as_bytes(),
                 );
             }

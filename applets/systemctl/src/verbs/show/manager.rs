@@ -4,7 +4,7 @@
 use super::props::Props;
 use crate::context::Ctx;
 use crate::units::Universe;
-use crate::verbs::misc::manager_environment;
+use crate::verbs::environment::manager_environment;
 use unitbox_core::unit::specifier;
 use unitbox_core::unit::value::format_timespan;
 use unitbox_core::version::FEATURES;

@@ -19,8 +19,6 @@ pub mod runtime;
 mod service;
 pub mod unit;
 
-pub use crate::verbs::misc::show_environment;
-
 use crate::context::Ctx;
 use crate::exit::{CtlError, CtlResult, ExitStatus};
 use crate::units::{self, Universe};
@@ -88,6 +86,9 @@ fn unit_props(view: &UnitView) -> Props {
     }
     if view.unit.id.unit_type() == "timer" && view.is_loaded() {
         crate::verbs::timers::timer_props(view, &mut props);
+    }
+    if view.unit.id.unit_type() == "socket" && view.is_loaded() {
+        crate::verbs::sockets::socket_props(view, &mut props);
     }
     view.unit_props(&mut props);
     props

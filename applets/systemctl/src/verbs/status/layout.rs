@@ -32,6 +32,8 @@ pub struct StatusInfo {
     pub runtime_max: u64,
     /// The `    Trigger:` line of a timer.
     pub timer_trigger: Option<String>,
+    /// The `     Listen:` (and `   Accepted:`) lines of a socket.
+    pub socket_lines: Option<String>,
     /// (bullet, unit) for `TriggeredBy:` and `Triggers:`.
     pub triggered_by: Vec<(&'static str, String)>,
     pub triggers: Vec<(&'static str, String)>,
@@ -260,6 +262,9 @@ pub fn render(info: &StatusInfo, now: u64, colors: Colors, out: &mut String) {
         let label = if i == 0 { "Docs:" } else { "" };
         out.push_str(&format!("   {label:>9} {doc}\n"));
     }
+    if let Some(lines) = &info.socket_lines {
+        out.push_str(lines);
+    }
 
     let mut main_pid = rt.exec_main_pid;
     let mut control_pid = rt.control_pid;
@@ -423,6 +428,7 @@ mod tests {
             runtime: rt,
             runtime_max: USEC_INFINITY,
             timer_trigger: None,
+            socket_lines: None,
             triggered_by: vec![("●", "c.socket".into())],
             triggers: Vec::new(),
             processes: Vec::new(),

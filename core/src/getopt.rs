@@ -1,9 +1,16 @@
-//! A `getopt_long()` work-alike, because journalctl's options follow its exact rules:
-//! options and arguments may be mixed (arguments are collected), `--` ends the options,
-//! long options may be abbreviated while unambiguous, short options may be bundled (`-fn5`),
-//! and an optional argument is only taken when attached (`-n5`, `--lines=5`) — journalctl
-//! itself then peeks at the next word for `-n` and `-b`, which [`Parser::peek`] allows.
+//! The one `getopt_long()` of the applets that follow systemd's option rules (systemd's
+//! tools parse with glibc's `getopt_long()`, and their users rely on its details): options
+//! and operands may be mixed (operands are collected) unless the option string starts with
+//! `+` ([`Parser::stop_at_operand`]: the first operand ends the options, so a command line
+//! keeps its own options), `--` ends the options, long options may be abbreviated while
+//! unambiguous, short options may be bundled (`-fn5`), an optional argument is only taken
+//! when attached (`-n5`, `--lines=5`) — journalctl then peeks at the next word for `-n` and
+//! `-b`, which [`Parser::peek`] allows. Error texts are glibc's.
+//!
+//! Operands stay `OsString`s (a command and its arguments need not be UTF-8); option names
+//! and values are text.
 
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,16 +50,18 @@ impl fmt::Display for GetoptError {
 pub struct Parser<'a> {
     program: &'a str,
     specs: &'a [Spec],
-    args: Vec<String>,
+    args: Vec<OsString>,
     next: usize,
     /// The rest of a bundle of short options (`-fn5` after `-f`: `n5`).
     bundle: Option<String>,
     only_operands: bool,
-    pub operands: Vec<String>,
+    stop_at_operand: bool,
+    pub operands: Vec<OsString>,
 }
 
 impl<'a> Parser<'a> {
-    pub fn new(program: &'a str, specs: &'a [Spec], args: Vec<String>) -> Self {
+    /// A parser of `args` (without `argv[0]`); errors start with `program: `.
+    pub fn new(program: &'a str, specs: &'a [Spec], args: Vec<OsString>) -> Self {
         Parser {
             program,
             specs,
@@ -60,8 +69,23 @@ impl<'a> Parser<'a> {
             next: 0,
             bundle: None,
             only_operands: false,
+            stop_at_operand: false,
             operands: Vec::new(),
         }
+    }
+
+    /// getopt's `+`: the first operand and everything after it are operands.
+    pub fn stop_at_operand(mut self) -> Self {
+        self.stop_at_operand = true;
+        self
+    }
+
+    /// The operands as text (lossy), for tools whose operands are names or patterns.
+    pub fn operand_strings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.operands)
+            .into_iter()
+            .map(|o| o.to_string_lossy().into_owned())
+            .collect()
     }
 
     /// The next word, if it is not an option: what `argv[optind]` is to journalctl.
@@ -69,7 +93,7 @@ impl<'a> Parser<'a> {
         if self.bundle.is_some() {
             return None;
         }
-        self.args.get(self.next).map(String::as_str)
+        self.args.get(self.next).and_then(|a| a.to_str())
     }
 
     /// Consumes the word [`Parser::peek`] returned.
@@ -77,7 +101,8 @@ impl<'a> Parser<'a> {
         self.next += 1;
     }
 
-    fn find_long(&self, name: &str) -> Result<&'a Spec, GetoptError> {
+    /// `text` is the whole word after `--`: glibc's messages quote it with its `=VALUE`.
+    fn find_long(&self, name: &str, text: &str) -> Result<&'a Spec, GetoptError> {
         if let Some(spec) = self.specs.iter().find(|s| s.long == name) {
             return Ok(spec);
         }
@@ -88,11 +113,11 @@ impl<'a> Parser<'a> {
             .collect();
         match candidates.as_slice() {
             [one] => Ok(one),
-            [] => Err(self.error(format!("unrecognized option '--{name}'"))),
+            [] => Err(self.error(format!("unrecognized option '--{text}'"))),
             many => {
                 let list: Vec<String> = many.iter().map(|s| format!("'--{}'", s.long)).collect();
                 Err(self.error(format!(
-                    "option '--{name}' is ambiguous; possibilities: {}",
+                    "option '--{text}' is ambiguous; possibilities: {}",
                     list.join(" ")
                 )))
             }
@@ -108,12 +133,17 @@ impl<'a> Parser<'a> {
         if let Some(rest) = self.bundle.take() {
             return self.short(rest).map(Some);
         }
-        while let Some(arg) = self.args.get(self.next).cloned() {
+        while let Some(raw) = self.args.get(self.next).cloned() {
             self.next += 1;
-            if self.only_operands || arg == "-" || !arg.starts_with('-') {
-                self.operands.push(arg);
+            let is_option = raw.as_encoded_bytes().starts_with(b"-") && raw != OsStr::new("-");
+            if self.only_operands || !is_option {
+                self.operands.push(raw);
+                if self.stop_at_operand {
+                    self.only_operands = true;
+                }
                 continue;
             }
+            let arg = raw.to_string_lossy().into_owned();
             if arg == "--" {
                 self.only_operands = true;
                 continue;
@@ -131,7 +161,7 @@ impl<'a> Parser<'a> {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (text, None),
         };
-        let spec = self.find_long(name)?;
+        let spec = self.find_long(name, text)?;
         let value = match (spec.arg, inline) {
             (HasArg::No, Some(_)) => {
                 return Err(self.error(format!(
@@ -142,7 +172,7 @@ impl<'a> Parser<'a> {
             (HasArg::Required, None) => match self.args.get(self.next) {
                 Some(v) => {
                     self.next += 1;
-                    Some(v.clone())
+                    Some(v.to_string_lossy().into_owned())
                 }
                 None => {
                     return Err(self.error(format!("option '--{}' requires an argument", spec.long)))
@@ -175,7 +205,7 @@ impl<'a> Parser<'a> {
             HasArg::Required => match self.args.get(self.next) {
                 Some(v) => {
                     self.next += 1;
-                    Some(v.clone())
+                    Some(v.to_string_lossy().into_owned())
                 }
                 None => return Err(self.error(format!("option requires an argument -- '{c}'"))),
             },
@@ -203,13 +233,13 @@ mod tests {
         let mut p = Parser::new(
             "journalctl",
             SPECS,
-            args.iter().map(|s| s.to_string()).collect(),
+            args.iter().map(OsString::from).collect(),
         );
         let mut found = Vec::new();
         while let Some(f) = p.next_option()? {
             found.push(f);
         }
-        Ok((found, p.operands))
+        Ok((found, p.operand_strings()))
     }
 
     fn f(name: &'static str, value: Option<&str>) -> Found {
@@ -238,6 +268,19 @@ mod tests {
     }
 
     #[test]
+    fn plus_stops_at_the_first_operand() {
+        let mut p = Parser::new(
+            "systemd-cat",
+            SPECS,
+            ["-f", "ls", "-u", "x"].map(OsString::from).to_vec(),
+        )
+        .stop_at_operand();
+        assert_eq!(p.next_option().unwrap(), Some(f("follow", None)));
+        assert_eq!(p.next_option().unwrap(), None);
+        assert_eq!(p.operand_strings(), ["ls", "-u", "x"]);
+    }
+
+    #[test]
     fn errors_read_like_glibc() {
         let e = |args: &[&str]| all(args).unwrap_err().0;
         assert_eq!(e(&["--bogus"]), "journalctl: unrecognized option '--bogus'");
@@ -252,5 +295,14 @@ mod tests {
             "journalctl: option '--follow' doesn't allow an argument"
         );
         assert!(e(&["--us"]).contains("is ambiguous"));
+        // glibc quotes the whole word, value included.
+        assert_eq!(
+            e(&["--bogus=1"]),
+            "journalctl: unrecognized option '--bogus=1'"
+        );
+        assert_eq!(
+            e(&["--us=1"]),
+            "journalctl: option '--us=1' is ambiguous; possibilities: '--user' '--user-unit'"
+        );
     }
 }

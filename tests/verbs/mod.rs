@@ -2,6 +2,8 @@
 //! needed: none is unknown, none hangs, one that refuses changes nothing, and where 252
 //! counts too few arguments unitbox says the same.
 
+mod environment;
+
 use crate::support::{applet, run_cmd, Tree, ORACLE};
 use std::process::Command;
 
