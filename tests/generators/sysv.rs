@@ -228,19 +228,10 @@ fn pid1_boots_an_init_script_enabled_by_rc_links() {
 #[test]
 fn without_pid1_systemctl_starts_a_unit_that_is_only_an_init_script() {
     let fs = zzz_rootfs();
-    let r = crate::support::run_cmd(
-        Command::new("unshare")
-            .arg("--pid")
-            .arg("--fork")
-            .arg(format!("--mount-proc={}", fs.path("/proc").display()))
-            .arg("/usr/sbin/chroot")
-            .arg(fs.dir.path())
-            .args([
-                "/bin/sh",
-                "-c",
-                "systemctl start zzz && systemctl is-active zzz.service; systemctl is-enabled zzz; \
-                 systemctl stop zzz; cat /zzz.out",
-            ]),
+    let r = super::pid1::shell_without_pid1(
+        &fs,
+        "systemctl start zzz && systemctl is-active zzz.service; systemctl is-enabled zzz; \
+         systemctl stop zzz; cat /zzz.out",
     );
     assert_eq!(r.stdout, "active\ndisabled\nstarted\nstopped\n", "{r:#?}");
 }
