@@ -353,6 +353,19 @@ impl Scope {
             .map(|d| d.path)
     }
 
+    /// Where `set-property` writes: the control directory, persistent or `--runtime`.
+    pub fn control_dir(&self, runtime: bool) -> Option<PathBuf> {
+        let class = if runtime {
+            DirClass::ControlRuntime
+        } else {
+            DirClass::Control
+        };
+        self.default_unit_dirs()
+            .into_iter()
+            .find(|d| d.class == class)
+            .map(|d| d.path)
+    }
+
     /// The `*.preset` directories, highest priority first.
     pub fn preset_dirs(&self) -> Vec<PathBuf> {
         let list: &[&str] = match self.kind {

@@ -2,6 +2,7 @@
 //! needed: none is unknown, none hangs, one that refuses changes nothing, and where 252
 //! counts too few arguments unitbox says the same.
 
+mod edit;
 mod environment;
 
 use crate::support::{applet, run_cmd, Tree, ORACLE};

@@ -46,6 +46,8 @@ pub struct Options {
     pub wait: bool,
     pub init: bool,
     pub job_mode: Option<String>,
+    /// `edit --drop-in=NAME` (systemd ≥ 253).
+    pub drop_in: Option<String>,
 }
 
 pub enum Parsed {
@@ -119,6 +121,7 @@ fn command() -> Command {
                 .num_args(1),
             list("what"),
             Arg::new("job-mode").long("job-mode").num_args(1),
+            Arg::new("drop-in").long("drop-in").num_args(1),
             Arg::new("legend").long("legend").num_args(1),
             Arg::new("words")
                 .num_args(0..)
@@ -237,6 +240,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Parsed, String> {
         wait: m.get_flag("wait"),
         init: m.get_flag("init"),
         job_mode: m.get_one::<String>("job-mode").cloned(),
+        drop_in: m.get_one::<String>("drop-in").cloned(),
     };
     Ok(Parsed::Run(Box::new(opts)))
 }

@@ -12,7 +12,7 @@ use unitbox_core::unit::name::{is_glob, mangle_with_suffix};
 use unitbox_core::unit::{LoadState, UnitName, UnitStore};
 
 /// The unit names an argument stands for: itself, or the names on disk a glob matches.
-fn expand(store: &UnitStore, arg: &str) -> Vec<String> {
+pub(crate) fn expand(store: &UnitStore, arg: &str) -> Vec<String> {
     let Some(mangled) = mangle_with_suffix(arg, "service", true).map(|m| m.name) else {
         return vec![arg.to_string()];
     };

@@ -4,12 +4,15 @@ pub mod cat;
 pub mod config;
 pub mod container;
 pub mod deps;
+pub mod edit;
 pub mod environment;
 pub mod init;
 pub mod install;
 pub mod lifecycle;
 pub mod list;
 pub mod misc;
+pub mod paths;
+pub mod set_property;
 pub mod show;
 pub mod sockets;
 pub mod status;
@@ -48,6 +51,8 @@ const VERBS: &[(&str, usize, Verb)] = &[
     ("add-wants", 2, config::add_wants),
     ("add-requires", 2, config::add_requires),
     ("revert", 1, config::revert),
+    ("edit", 1, edit::edit),
+    ("set-property", 2, set_property::set_property),
     ("start", 1, lifecycle::start),
     ("stop", 1, lifecycle::stop),
     ("condstop", 1, lifecycle::stop),
@@ -102,8 +107,6 @@ const CONTAINER_VERBS: &[(&str, usize, Verb)] = &[
     ("daemon-reexec", 0, container::not_supported),
     ("freeze", 1, container::not_supported),
     ("thaw", 1, container::not_supported),
-    ("edit", 1, container::not_supported),
-    ("set-property", 2, container::not_supported),
 ];
 
 pub fn dispatch(ctx: &Ctx) -> CtlResult {
