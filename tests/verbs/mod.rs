@@ -144,11 +144,17 @@ fn kill_with_nothing_to_kill_fails_only_with_job_mode_fail() {
     let fail = lab.ctl(&["kill", "--job-mode=fail", "r.service"]);
     assert_eq!(
         (fail.code, fail.stderr.as_str()),
-        (1, "Failed to kill unit r.service: No matching processes to kill\n")
+        (
+            1,
+            "Failed to kill unit r.service: No matching processes to kill\n"
+        )
     );
     let main = lab.ctl(&["kill", "--kill-whom=main", "r.service"]);
     assert_eq!(
         (main.code, main.stderr.as_str()),
-        (1, "Failed to kill unit r.service: No main process to kill\n")
+        (
+            1,
+            "Failed to kill unit r.service: No main process to kill\n"
+        )
     );
 }
