@@ -601,3 +601,53 @@ fn calendar_agrees_with_systemd_analyze() {
         failures.join("\n")
     );
 }
+
+/// `systemd-analyze condition`: every line on stderr and the exit code as 252's, for
+/// conditions whose answer is the same for both processes on this machine.
+#[test]
+fn condition_agrees_with_252() {
+    let cases: &[&[&str]] = &[
+        &["ConditionPathExists=/etc"],
+        &["ConditionPathExists=/etc", "ConditionPathExists=!/nope"],
+        &["ConditionPathExists=/nope", "ConditionPathExists=/etc"],
+        &["ConditionPathExists=/nope", "AssertPathExists=/etc"],
+        &["AssertPathIsDirectory=/etc/passwd"],
+        &["ConditionPathExists=|/nope", "ConditionPathExists=|/etc"],
+        &["ConditionPathExists=|/nope"],
+        &["ConditionPathExists=relative"],
+        &["ConditionPathExists=/etc", "ConditionPathExists="],
+        &["ConditionFooBar=x"],
+        &["Foo=bar"],
+        &[" ConditionPathExists = /etc"],
+        &["ConditionKernelVersion=>99"],
+        &["ConditionKernelCommandLine=!no_such_word_here"],
+        &[
+            "ConditionDirectoryNotEmpty=/etc",
+            "ConditionFileNotEmpty=/etc/passwd",
+        ],
+        &["ConditionUser=root", "ConditionGroup=0"],
+        &["ConditionHost=%H"],
+        &[
+            "ConditionArchitecture=x86-64",
+            "ConditionArchitecture=|arm64",
+        ],
+        &["ConditionPathIsSymbolicLink=!/etc"],
+        &["ConditionEnvironment=!NO_SUCH_VARIABLE_HERE"],
+        &[],
+    ];
+    let mut failures = Vec::new();
+    for case in cases {
+        let mut args = vec!["condition"];
+        args.extend_from_slice(case);
+        let ours = analyze(&applet("systemd-analyze"), "UTC", &args);
+        let theirs = analyze(Path::new(ORACLE_ANALYZE), "UTC", &args);
+        if (ours.code, &ours.stdout, &ours.stderr) != (theirs.code, &theirs.stdout, &theirs.stderr)
+        {
+            failures.push(format!(
+                "condition {case:?}\n ours: {} {:?} {:?}\n 252:  {} {:?} {:?}",
+                ours.code, ours.stdout, ours.stderr, theirs.code, theirs.stdout, theirs.stderr
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -15,6 +15,7 @@ mod lifecycle;
 mod loading;
 mod multicall;
 mod notify;
+mod paths;
 mod readonly;
 mod run;
 mod sockets;

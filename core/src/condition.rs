@@ -16,7 +16,7 @@
 mod check;
 mod compare;
 pub mod glob;
-mod paths;
+pub mod paths;
 
 use crate::host::HostFacts;
 
@@ -480,9 +480,13 @@ impl ConditionOutcome {
 
 /// Reads and evaluates a unit's conditions and asserts.
 pub fn evaluate(unit: &Unit, ctx: &ConditionContext) -> ConditionOutcome {
+    evaluate_parsed(parse_in(unit, ctx), ctx)
+}
+
+/// [`parse`] with the context's specifier expansion (systemd's for unit settings).
+pub fn parse_in(unit: &Unit, ctx: &ConditionContext) -> ParsedConditions {
     let builtin = |u: &Unit, text: &str| expand_specifiers(u, text, ctx.scope);
-    let parsed = parse(unit, Some(ctx.specifiers.unwrap_or(&builtin)));
-    evaluate_parsed(parsed, ctx)
+    parse(unit, Some(ctx.specifiers.unwrap_or(&builtin)))
 }
 
 /// Specifiers as systemd expands them in unit settings; the error in systemd's words.
@@ -530,8 +534,10 @@ pub fn evaluate_parsed(parsed: ParsedConditions, ctx: &ConditionContext) -> Cond
     }
 }
 
-/// `condition_test_list()`.
-fn test_list(
+/// `condition_test_list()`: whether the list holds, and what each entry gave (entries after
+/// the first failing non-triggering one stay untested). Warnings for undeterminable entries
+/// are pushed to `warnings`.
+pub fn test_list(
     list: Vec<Condition>,
     ctx: &ConditionContext,
     warnings: &mut Vec<String>,

@@ -13,6 +13,7 @@
 //! - [`timer`]: `.timer` units: configuration, next elapse, the timer's supervisor.
 //! - [`socket`]: `.socket` units: configuration, listeners, the socket's supervisor, the
 //!   service's side of socket activation.
+//! - [`path_unit`]: `.path` units: configuration and the path unit's inotify supervisor.
 //! - [`capsule`]: `capsule@NAME.service` and `--capsule=NAME`.
 
 pub mod arch;
@@ -31,6 +32,7 @@ pub mod journal;
 pub mod json;
 pub mod logger;
 pub mod manager;
+pub mod path_unit;
 pub mod root;
 pub mod scope;
 pub mod select;

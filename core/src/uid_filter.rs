@@ -23,7 +23,7 @@ mod tests {
 
     fn unit(text: &str) -> Unit {
         let (entries, _) = syntax::parse(text, Path::new("/x.service"));
-        Unit::loaded_with("x.service", entries)
+        Unit::loaded_with(crate::unit::UnitName::parse("x.service").unwrap(), entries)
     }
 
     fn db() -> UserDb {

@@ -9,6 +9,7 @@ pub enum Verb {
     Calendar,
     Timespan,
     Timestamp,
+    Condition,
 }
 
 /// Options of the calendar verb.
@@ -17,6 +18,8 @@ pub struct Options {
     pub iterations: u32,
     /// `--base-time=` as given (parsed as a timestamp by the verb).
     pub base_time: Option<String>,
+    /// `--user`: conditions are tested as the user manager would.
+    pub user: bool,
 }
 
 pub enum Action {
@@ -28,6 +31,7 @@ const VERBS: &[(&str, Verb)] = &[
     ("calendar", Verb::Calendar),
     ("timespan", Verb::Timespan),
     ("timestamp", Verb::Timestamp),
+    ("condition", Verb::Condition),
 ];
 
 /// The options of 252's systemd-analyze that the offline verbs accept; those that change
@@ -53,6 +57,7 @@ fn usage(program: &str) {
     println!("  calendar SPEC...           Validate repetitive calendar time events");
     println!("  timestamp TIMESTAMP...     Validate a timestamp");
     println!("  timespan SPAN...           Validate a time span");
+    println!("  condition CONDITION...     Evaluate conditions and asserts");
     println!();
     println!("Options:");
     println!("  -h --help                  Show this help");
@@ -71,6 +76,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
     let mut options = Options {
         iterations: 1,
         base_time: None,
+        user: false,
     };
     let mut p = Parser::new(&program, SPECS, args.collect());
     while let Some(found) = p.next_option().map_err(|e| e.0)? {
@@ -90,6 +96,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                     .map_err(|_| format!("Failed to parse iterations: {value}"))?;
             }
             "base-time" => options.base_time = Some(value),
+            "user" => options.user = true,
+            "system" => options.user = false,
             _ => {}
         }
     }
@@ -97,7 +105,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
     let Some(verb_name) = positional.first().cloned() else {
         return Err(
             "unitbox: systemd-analyze without a verb (time) needs a running systemd; \
-                    the offline verbs are calendar, timespan, timestamp"
+                    the offline verbs are calendar, timespan, timestamp, condition"
                 .into(),
         );
     };
@@ -106,7 +114,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
     };
     let operands: Vec<String> = positional.into_iter().skip(1).collect();
     if operands.is_empty() {
-        return Err("Too few arguments.".into());
+        // 252's verb table: condition's own check words it differently.
+        return Err(match verb {
+            Verb::Condition => "Too few arguments for condition".into(),
+            _ => "Too few arguments.".into(),
+        });
     }
     Ok(Action::Run(verb, operands, options))
 }

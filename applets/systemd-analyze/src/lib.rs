@@ -1,10 +1,11 @@
 //! The `systemd-analyze` applet (lite): the offline verbs of systemd-analyze(1) over core's
-//! one time model — `calendar`, `timespan`, `timestamp` — printed exactly as systemd 252 prints them.
+//! one time model — `calendar`, `timespan`, `timestamp`, and `condition` over core's condition module — printed exactly as systemd 252 prints them.
 //!
 //! `cli` reads the options and the verb, `time` prints timespan and timestamp, `calendar` the calendar verb.
 
 mod calendar;
 mod cli;
+mod condition;
 mod time;
 
 use cli::{Action, Verb};
@@ -27,6 +28,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Verb::Calendar => calendar::calendar(&operands, &options, now, tz, &mut out),
         Verb::Timespan => time::timespan(&operands, &mut out),
         Verb::Timestamp => time::timestamp(&operands, now, tz, &mut out),
+        Verb::Condition => Ok(condition::condition(&operands, options.user)),
     };
     match result {
         Ok(code) => code,

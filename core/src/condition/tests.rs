@@ -15,7 +15,7 @@ pub(super) fn unit(text: &str, dropins: &[&str]) -> Unit {
         let path = format!("/etc/systemd/system/t.service.d/{i}.conf");
         entries.extend(syntax::parse(d, Path::new(&path)).0);
     }
-    Unit::loaded_with("t.service", entries)
+    Unit::loaded_with(crate::unit::UnitName::parse("t.service").unwrap(), entries)
 }
 
 struct Fixture {

@@ -73,9 +73,10 @@ pub fn boot_units(store: &UnitStore, requested: &[String]) -> Vec<String> {
         requested.to_vec()
     };
     if requested.is_empty() {
-        // basic.target's Wants=sockets.target timers.target, which a scratch image has no
+        // basic.target's Wants=sockets.target paths.target timers.target, which a scratch image has no
         // files for; sockets first, so they listen before any service starts.
         targets.insert(0, TIMERS_TARGET.to_string());
+        targets.insert(0, crate::unit::deps::PATHS_TARGET.to_string());
         targets.insert(0, crate::unit::deps::SOCKETS_TARGET.to_string());
     }
     targets.dedup();

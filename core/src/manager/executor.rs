@@ -190,7 +190,9 @@ impl Worker {
         if !permitted(self.scope(), unit) {
             return JobResult::AccessDenied;
         }
-        if !matches!(unit_type, "service" | "timer" | "socket") && !is_passive_type(unit_type) {
+        if !matches!(unit_type, "service" | "timer" | "socket" | "path")
+            && !is_passive_type(unit_type)
+        {
             return if member.pull == Pull::Requested {
                 JobResult::Unsupported
             } else {

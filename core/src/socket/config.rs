@@ -162,13 +162,7 @@ pub fn parse(
     let mut c = SocketConfig::default();
     let mut diagnostics = Vec::new();
     for e in settings.entries.iter().filter(|e| e.section == "Socket") {
-        let mut warn = |message: String| {
-            diagnostics.push(Diagnostic {
-                file: e.file.to_path_buf(),
-                line: e.line,
-                message,
-            })
-        };
+        let mut warn = |message: String| diagnostics.push(Diagnostic::at(e, message));
         let value = e.value.as_str();
         if let Some(kind) = ListenKind::from_key(&e.key) {
             if value.is_empty() {

@@ -26,9 +26,8 @@ use crate::time::DualTimestamp;
 use crate::unit::{Unit, UnitName, UnitStore};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use nix::sys::signalfd::SignalFd;
-use std::collections::VecDeque;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub(super) const INFO: u8 = 6;
 pub(super) const WARNING: u8 = 4;
@@ -60,7 +59,7 @@ pub(super) struct SocketSupervisor {
     /// The start job in flight: its thread reports here and wakes us through the pipe.
     job: Option<light::StartJob>,
     /// Recent triggers, for `TriggerLimitIntervalSec=`/`TriggerLimitBurst=`.
-    triggers: VecDeque<Instant>,
+    triggers: light::TriggerLimit,
     /// `Accept=yes`: the instances started per connection.
     pub(super) connections: Connections,
     report: Option<OwnedFd>,
@@ -89,11 +88,7 @@ fn setup(loaded: light::Loaded, report: &mut Option<OwnedFd>) -> Result<SocketSu
         log::warn!("{d}");
     }
     if !config.accept {
-        let service = UnitName::parse(&config.service)
-            .map(|n| store.load(&n))
-            .ok()
-            .filter(Unit::is_loaded);
-        if service.is_none() {
+        if store.load_loaded(&config.service).is_none() {
             return Err(format!(
                 "Socket service {} not loaded, refusing.",
                 config.service
@@ -125,6 +120,7 @@ fn setup(loaded: light::Loaded, report: &mut Option<OwnedFd>) -> Result<SocketSu
     let output = Output::new(&dir, &name, false, INFO)
         .map_err(|e| format!("Failed to open the journal: {e}"))?;
     let state = UnitState::read(&paths.state);
+    let triggers = light::TriggerLimit::new(config.trigger_limit_interval, config.trigger_burst());
     Ok(SocketSupervisor {
         name: name.clone(),
         unit,
@@ -142,7 +138,7 @@ fn setup(loaded: light::Loaded, report: &mut Option<OwnedFd>) -> Result<SocketSu
         inotify,
         trigger_file,
         job: None,
-        triggers: VecDeque::new(),
+        triggers,
         connections: Connections::default(),
         report: report.take(),
         stop_waiters: Vec::new(),
@@ -254,32 +250,18 @@ impl SocketSupervisor {
     /// The trigger limit of 252 (`TriggerLimitIntervalSec=`, `TriggerLimitBurst=`):
     /// false once the burst is used up within the interval.
     pub(super) fn trigger_allowed(&mut self) -> bool {
-        let interval = Duration::from_micros(self.config.trigger_limit_interval);
-        let burst = self.config.trigger_burst();
-        if interval.is_zero() || burst == 0 {
+        if self.triggers.allow() {
             return true;
         }
-        let now = Instant::now();
-        while self
-            .triggers
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= interval)
-        {
-            self.triggers.pop_front();
-        }
-        if self.triggers.len() >= burst as usize {
-            self.output.manager(
-                WARNING,
-                &format!(
-                    "{}: Trigger limit hit, refusing further activation.",
-                    self.name
-                ),
-            );
-            self.enter_dead(UnitResult::TriggerLimitHit);
-            return false;
-        }
-        self.triggers.push_back(now);
-        true
+        self.output.manager(
+            WARNING,
+            &format!(
+                "{}: Trigger limit hit, refusing further activation.",
+                self.name
+            ),
+        );
+        self.enter_dead(UnitResult::TriggerLimitHit);
+        false
     }
 
     /// `socket_enter_running()` of an `Accept=no` socket: queue the service's start.

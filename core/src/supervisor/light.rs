@@ -4,7 +4,7 @@
 //! the start job in a thread, and the poll of one round.
 
 use super::control::ControlServer;
-use super::protocol::{LaunchArgs, StartOutcome};
+use super::protocol::{LaunchArgs, Reply, Request, StartOutcome};
 use crate::manager::executor::{Executor, JobResult};
 use crate::manager::transaction::Transaction;
 use crate::root::Root;
@@ -228,4 +228,60 @@ pub fn poll_ready(fds: &[RawFd]) -> Vec<RawFd> {
         .filter(|p| p.revents != 0)
         .map(|p| p.fd)
         .collect()
+}
+
+/// What a unit without processes answers to a control request: `true` for `stop` (the
+/// caller stops and answers once at rest); `reload`, `kill` and `fds` fail at once.
+pub fn answer_request(control: &mut ControlServer, id: u64, request: &Request) -> bool {
+    let result = match request {
+        Request::Stop => return true,
+        Request::Reload => "Job type reload is not applicable for unit",
+        Request::Kill { .. } => "No matching processes to kill",
+        Request::Fds { .. } => "not-a-socket",
+    };
+    control.answer(
+        id,
+        &Reply::Failed {
+            result: result.into(),
+        },
+    );
+    false
+}
+
+/// `TriggerLimitIntervalSec=`/`TriggerLimitBurst=`: at most `burst` triggers per interval
+/// (0 for either: no limit).
+pub struct TriggerLimit {
+    interval: std::time::Duration,
+    burst: usize,
+    recent: std::collections::VecDeque<std::time::Instant>,
+}
+
+impl TriggerLimit {
+    pub fn new(interval_usec: u64, burst: u32) -> TriggerLimit {
+        TriggerLimit {
+            interval: std::time::Duration::from_micros(interval_usec),
+            burst: burst as usize,
+            recent: Default::default(),
+        }
+    }
+
+    /// Counts a trigger; false once the burst is used up within the interval.
+    pub fn allow(&mut self) -> bool {
+        if self.interval.is_zero() || self.burst == 0 {
+            return true;
+        }
+        let now = std::time::Instant::now();
+        while self
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.interval)
+        {
+            self.recent.pop_front();
+        }
+        if self.recent.len() >= self.burst {
+            return false;
+        }
+        self.recent.push_back(now);
+        true
+    }
 }

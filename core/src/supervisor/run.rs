@@ -40,6 +40,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if launch.unit.ends_with(".timer") {
         return crate::timer::supervise::main(&launch, report);
     }
+    if launch.unit.ends_with(".path") {
+        return crate::path_unit::supervise::main(&launch, report);
+    }
     if launch.unit.ends_with(".socket") {
         return crate::socket::supervise::main(&launch, report);
     }

@@ -146,13 +146,7 @@ pub fn parse(
     let mut config = TimerConfig::default();
     let mut diagnostics = Vec::new();
     for e in settings.entries.iter().filter(|e| e.section == "Timer") {
-        let mut warn = |message: String| {
-            diagnostics.push(Diagnostic {
-                file: e.file.to_path_buf(),
-                line: e.line,
-                message,
-            })
-        };
+        let mut warn = |message: String| diagnostics.push(Diagnostic::at(e, message));
         let value = e.value.as_str();
         let boolean = |warn: &mut dyn FnMut(String), field: &mut bool, default: bool| {
             if value.is_empty() {

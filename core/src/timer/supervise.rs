@@ -24,7 +24,7 @@ use crate::state::{ActiveState, StateDir, SubState, UnitPaths, UnitResult, UnitS
 use crate::supervisor::control::ControlServer;
 use crate::supervisor::light;
 use crate::supervisor::output::Output;
-use crate::supervisor::protocol::{LaunchArgs, Reply, Request, StartOutcome};
+use crate::supervisor::protocol::{LaunchArgs, Reply, StartOutcome};
 use crate::time::{format_timestamp, DualTimestamp, TimeZone};
 use crate::unit::{Unit, UnitName, UnitStore};
 use nix::errno::Errno;
@@ -106,10 +106,7 @@ fn setup(loaded: light::Loaded, report: &mut Option<OwnedFd>) -> Result<TimerSup
     for d in &diagnostics {
         log::warn!("{d}");
     }
-    let trigger = UnitName::parse(&config.unit)
-        .map(|n| store.load(&n))
-        .ok()
-        .filter(Unit::is_loaded);
+    let trigger = store.load_loaded(&config.unit);
     if trigger.is_none() {
         return Err(format!(
             "Refusing to start, unit {} to trigger not loaded.",
@@ -562,23 +559,9 @@ impl TimerSupervisor {
         } else if fd == self.control.listener_fd() {
             self.control.accept();
         } else if let Some((id, request)) = self.control.read(fd) {
-            match request {
-                Request::Stop => {
-                    self.stop_requested = true;
-                    self.stop_waiters.push(id);
-                }
-                Request::Reload => self.control.answer(
-                    id,
-                    &Reply::Failed {
-                        result: "Job type reload is not applicable for unit".into(),
-                    },
-                ),
-                Request::Kill { .. } | Request::Fds { .. } => self.control.answer(
-                    id,
-                    &Reply::Failed {
-                        result: "No matching processes to kill".into(),
-                    },
-                ),
+            if light::answer_request(&mut self.control, id, &request) {
+                self.stop_requested = true;
+                self.stop_waiters.push(id);
             }
         }
     }

@@ -182,7 +182,7 @@ pub fn declared(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> {
     }
     if let Some(target) = triggered_unit(unit) {
         let target = specifiers(unit, scope, &target);
-        if matches!(unit.id.unit_type(), "timer" | "socket") {
+        if matches!(unit.id.unit_type(), "timer" | "socket" | "path") {
             out.push((Dep::Before, target.clone()));
         }
         out.push((Dep::Triggers, target));
@@ -195,11 +195,17 @@ pub fn declared(unit: &Unit, scope: &Scope) -> Vec<(Dep, String)> {
         // sysinit.target and shutdown.target has no units to act on in a container).
         out.push((Dep::Before, SOCKETS_TARGET.to_string()));
     }
+    if unit.id.unit_type() == "path" && unit.is_loaded() && default_on(unit) {
+        // path_add_default_dependencies(): Before=paths.target.
+        out.push((Dep::Before, PATHS_TARGET.to_string()));
+    }
     out
 }
 
 /// The target every socket is ordered before by default.
 pub const SOCKETS_TARGET: &str = "sockets.target";
+/// The target every path unit is ordered before by default.
+pub const PATHS_TARGET: &str = "paths.target";
 
 fn default_on(unit: &Unit) -> bool {
     unit.settings

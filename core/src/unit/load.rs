@@ -384,6 +384,13 @@ impl UnitStore {
         unit
     }
 
+    /// The unit `name` if it is a valid name and loads (`load_state` loaded): what a
+    /// trigger (timer, socket, path) checks before it starts.
+    pub fn load_loaded(&self, name: &str) -> Option<Unit> {
+        let name = UnitName::parse(name).ok()?;
+        Some(self.load(&name)).filter(Unit::is_loaded)
+    }
+
     /// Reads a file through the root; `/dev/null` (a mask) reads as empty, a built-in
     /// unit's path gives its text.
     pub fn read(&self, logical: &Path) -> std::io::Result<Vec<u8>> {

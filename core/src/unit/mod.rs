@@ -178,13 +178,13 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// A loaded unit `name` with these settings and nothing else, for tests of what reads
-    /// units.
-    #[cfg(test)]
-    pub(crate) fn loaded_with(name: &str, entries: Vec<Entry>) -> Unit {
+    /// A loaded unit `name` (a valid unit name) with these settings and nothing else: what
+    /// `systemd-analyze condition` evaluates, and tests of what reads units.
+    pub fn loaded_with(name: UnitName, entries: Vec<Entry>) -> Unit {
+        let name_text = name.to_string();
         Unit {
-            id: UnitName::parse(name).expect("a valid test unit name"),
-            names: vec![name.into()],
+            id: name,
+            names: vec![name_text],
             load_state: LoadState::Loaded,
             load_error: None,
             fragment_path: None,
@@ -246,7 +246,7 @@ mod tests {
             Identity::root_user(),
             &|_| None,
         );
-        Unit::loaded_with(name, entries).display_description(&scope)
+        Unit::loaded_with(UnitName::parse(name).unwrap(), entries).display_description(&scope)
     }
 
     #[test]

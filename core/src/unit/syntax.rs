@@ -25,6 +25,17 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Diagnostic {
+    /// A problem with the setting `entry`, reported at its file and line.
+    pub fn at(entry: &Entry, message: String) -> Diagnostic {
+        Diagnostic {
+            file: entry.file.to_path_buf(),
+            line: entry.line,
+            message,
+        }
+    }
+}
+
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.line > 0 {

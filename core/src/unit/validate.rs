@@ -56,14 +56,13 @@ pub fn check_file(unit_type: &str, parsed: &mut ParsedFile) {
             return true;
         }
         if !e.key.starts_with("X-") {
-            unknown.push(Diagnostic {
-                file: e.file.to_path_buf(),
-                line: e.line,
-                message: format!(
+            unknown.push(Diagnostic::at(
+                e,
+                format!(
                     "Unknown key '{}' in section [{}], ignoring.",
                     e.key, e.section
                 ),
-            });
+            ));
         }
         false
     });
@@ -99,11 +98,10 @@ fn enum_setting(unit: &mut Unit, key: &str, valid: &[&str], what: &str) -> Optio
         } else if valid.contains(&e.value.as_str()) {
             value = Some(e.value.clone());
         } else {
-            diags.push(Diagnostic {
-                file: e.file.to_path_buf(),
-                line: e.line,
-                message: format!("Failed to parse {what}, ignoring: {}", e.value),
-            });
+            diags.push(Diagnostic::at(
+                e,
+                format!("Failed to parse {what}, ignoring: {}", e.value),
+            ));
         }
     }
     unit.diagnostics.extend(diags);
@@ -129,6 +127,10 @@ fn command_count(settings: &Settings, key: &str) -> usize {
 pub fn validate(unit: &mut Unit) {
     if unit.id.unit_type() == "timer" {
         crate::timer::config::verify(unit);
+        return;
+    }
+    if unit.id.unit_type() == "path" {
+        crate::path_unit::config::verify(unit);
         return;
     }
     if unit.id.unit_type() == "socket" {
@@ -199,7 +201,10 @@ mod tests {
     fn service(text: &str) -> Unit {
         let mut parsed = parse_bytes(text.as_bytes(), Path::new("/x.service"));
         check_file("service", &mut parsed);
-        let mut unit = Unit::loaded_with("x.service", parsed.entries);
+        let mut unit = Unit::loaded_with(
+            crate::unit::UnitName::parse("x.service").unwrap(),
+            parsed.entries,
+        );
         unit.fragment_path = Some("/x.service".into());
         unit.diagnostics = parsed.diagnostics;
         validate(&mut unit);

@@ -44,6 +44,7 @@ pub(super) fn edges_of(
     if names.iter().any(|n| {
         unitbox_core::unit::deps::TIMER_DEFAULT_TARGETS.contains(n)
             || *n == unitbox_core::unit::deps::SOCKETS_TARGET
+            || *n == unitbox_core::unit::deps::PATHS_TARGET
     }) {
         return None;
     }

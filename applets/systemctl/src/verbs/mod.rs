@@ -11,6 +11,7 @@ pub mod install;
 pub mod lifecycle;
 pub mod list;
 pub mod misc;
+pub mod paths;
 pub mod set_property;
 pub mod show;
 pub mod sockets;

@@ -87,6 +87,9 @@ fn unit_props(view: &UnitView) -> Props {
     if view.unit.id.unit_type() == "timer" && view.is_loaded() {
         crate::verbs::timers::timer_props(view, &mut props);
     }
+    if view.unit.id.unit_type() == "path" && view.is_loaded() {
+        crate::verbs::paths::path_props(view, &mut props);
+    }
     if view.unit.id.unit_type() == "socket" && view.is_loaded() {
         crate::verbs::sockets::socket_props(view, &mut props);
     }
