@@ -342,24 +342,23 @@ impl Scope {
 
     /// Where `enable`, `mask`, `set-default` write: persistent or `--runtime`.
     pub fn config_dir(&self, runtime: bool) -> Option<PathBuf> {
-        let class = if runtime {
+        self.default_dir(if runtime {
             DirClass::ConfigRuntime
         } else {
             DirClass::Config
-        };
-        self.default_unit_dirs()
-            .into_iter()
-            .find(|d| d.class == class)
-            .map(|d| d.path)
+        })
     }
 
     /// Where `set-property` writes: the control directory, persistent or `--runtime`.
     pub fn control_dir(&self, runtime: bool) -> Option<PathBuf> {
-        let class = if runtime {
+        self.default_dir(if runtime {
             DirClass::ControlRuntime
         } else {
             DirClass::Control
-        };
+        })
+    }
+
+    fn default_dir(&self, class: DirClass) -> Option<PathBuf> {
         self.default_unit_dirs()
             .into_iter()
             .find(|d| d.class == class)

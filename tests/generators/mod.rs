@@ -2,7 +2,8 @@
 //! daemon-reload` in `--root` trees (they run on the host, as services do there), by
 //! `systemctl` in a chroot with no PID 1 of ours, and by PID 1 at boot ([`pid1`]).
 
-mod pid1;
+pub mod pid1;
+mod sysv;
 
 use crate::support::{run_cmd, Tree};
 use std::os::unix::fs::PermissionsExt;

@@ -109,6 +109,20 @@ fn pid1_runs_generators_at_boot_and_postgresqls_cluster_starts() {
     assert_eq!(r.stdout, "active\n", "console:\n{}", c.console());
 }
 
+/// Runs `script` with `sh` in the image, chrooted, `sh` itself PID 1 of a new PID
+/// namespace: no unitbox PID 1 anywhere (a `docker build` step).
+pub fn shell_without_pid1(fs: &Rootfs, script: &str) -> crate::support::Run {
+    crate::support::run_cmd(
+        Command::new("unshare")
+            .arg("--pid")
+            .arg("--fork")
+            .arg(format!("--mount-proc={}", fs.path("/proc").display()))
+            .arg("/usr/sbin/chroot")
+            .arg(fs.dir.path())
+            .args(["/bin/sh", "-c", script]),
+    )
+}
+
 /// `systemctl` in the image with no PID 1 of ours (`sh` is PID 1 of the namespace):
 /// the first command that loads units runs the generators; a changed generator directory
 /// makes the next one run them again.
@@ -120,17 +134,7 @@ fn without_pid1_systemctl_runs_stale_generators() {
         "/etc/systemd/system-generators/g",
         "#!/bin/sh\necho run >> /gen-runs\nprintf '[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/bin/touch /started\\n' > \"$1/gend.service\"\n",
     );
-    let sh = |script: &str| {
-        crate::support::run_cmd(
-            Command::new("unshare")
-                .arg("--pid")
-                .arg("--fork")
-                .arg(format!("--mount-proc={}", fs.path("/proc").display()))
-                .arg("/usr/sbin/chroot")
-                .arg(fs.dir.path())
-                .args(["/bin/sh", "-c", script]),
-        )
-    };
+    let sh = |script: &str| shell_without_pid1(&fs, script);
     let r = sh("systemctl start gend.service && systemctl is-active gend.service && systemctl status gend.service >/dev/null; cat /gen-runs");
     assert_eq!(r.stdout, "active\nrun\n", "{r:#?}");
     assert!(fs.path("/started").exists());

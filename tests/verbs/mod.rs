@@ -131,3 +131,30 @@ fn machine_verbs_answer_as_252_in_a_container() {
          Pass --all to see loaded but inactive automounts, too.\n"
     );
 }
+
+#[test]
+fn kill_with_nothing_to_kill_fails_only_with_job_mode_fail() {
+    let lab = crate::lifecycle::Lab::new();
+    lab.unit(
+        "r.service",
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+    );
+    lab.ctl(&["start", "r.service"]).ok();
+    assert_eq!(lab.ctl(&["kill", "r.service"]).code, 0);
+    let fail = lab.ctl(&["kill", "--job-mode=fail", "r.service"]);
+    assert_eq!(
+        (fail.code, fail.stderr.as_str()),
+        (
+            1,
+            "Failed to kill unit r.service: No matching processes to kill\n"
+        )
+    );
+    let main = lab.ctl(&["kill", "--kill-whom=main", "r.service"]);
+    assert_eq!(
+        (main.code, main.stderr.as_str()),
+        (
+            1,
+            "Failed to kill unit r.service: No main process to kill\n"
+        )
+    );
+}

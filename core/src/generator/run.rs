@@ -64,7 +64,7 @@ pub fn run(
         }
     }
     if generators.iter().any(|g| g.builtin) {
-        if let Err(e) = super::sysv::generate(scope, &outputs[2]) {
+        if let Err(e) = super::sysv::generate(scope, &outputs[2], log) {
             log(&format!("{} failed: {e}", super::sysv::BUILTIN_NAME));
             failed += 1;
         }

@@ -102,7 +102,11 @@ fn redirect_sysv(ctx: &Ctx, verb: &str, names: Vec<String>) -> CtlResult<(Vec<St
     let mut native = Vec::new();
     let mut any_enabled = false;
     for name in names {
-        let script = (!name.contains('/') && !ops::unit_file_exists(&ctx.scope, &index, &name))
+        // 252 looks for a native unit with LOOKUP_PATHS_EXCLUDE_GENERATED: the unit the
+        // SysV generator made of the script is not one.
+        let has_unit =
+            ops::unit_file_exists(&ctx.scope, &index, &name) && !generated_only(&ctx.scope, &name);
+        let script = (!name.contains('/') && !has_unit)
             .then(|| sysv::script_for(root, &name))
             .flatten();
         let Some(script) = script else {
@@ -130,6 +134,15 @@ fn redirect_sysv(ctx: &Ctx, verb: &str, names: Vec<String>) -> CtlResult<(Vec<St
         }
     }
     Ok((native, any_enabled))
+}
+
+/// Whether `name` exists only in a generator output directory.
+fn generated_only(scope: &unitbox_core::scope::Scope, name: &str) -> bool {
+    let generated = scope.unit_dirs().iter().any(|d| {
+        d.class.is_generator()
+            && std::fs::symlink_metadata(scope.root.host_path(&d.path.join(name))).is_ok()
+    });
+    generated && !unitbox_core::generator::sysv::native_unit_exists(scope, name)
 }
 
 fn error_text(e: &std::io::Error) -> String {

@@ -40,10 +40,20 @@ pub fn kill(ctx: &Ctx) -> CtlResult {
         let loaded = exec.dir.unit_paths(&unit).state.exists()
             || UnitName::parse(&unit)
                 .is_ok_and(|n| ctx.store().load(&n).load_state != LoadState::NotFound);
-        let result = if loaded {
-            exec.kill_unit(&unit, signal, whom)
-        } else {
+        // 252 complains about nothing to kill only with --job-mode=fail ("all-fail"); main
+        // and control name one process, whose absence is always an error.
+        let fail_mode = ctx.opts.job_mode.as_deref() == Some("fail");
+        let state = runtime_state(&exec.dir, &unit);
+        let result = if !loaded {
             Err(format!("Unit {unit} not loaded."))
+        } else if whom == KillWhom::All
+            && fail_mode
+            && state.main_pid == 0
+            && state.control_pid == 0
+        {
+            Err("No matching processes to kill".to_string())
+        } else {
+            exec.kill_unit(&unit, signal, whom)
         };
         if let Err(why) = result {
             eprintln!("Failed to kill unit {unit}: {why}");

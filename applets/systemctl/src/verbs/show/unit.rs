@@ -203,7 +203,8 @@ impl UnitView<'_> {
         p.text("FreezerState", "running");
         p.text("SubState", rt.sub_state.as_str());
         p.text("FragmentPath", self.fragment_path());
-        p.text("SourcePath", "");
+        let source = self.unit_word("SourcePath", "");
+        p.text("SourcePath", units::specifiers(unit, scope, &source));
         p.list("DropInPaths", Self::paths(&unit.dropin_paths));
         p.text("UnitFileState", self.unit_file_state());
         p.text("UnitFilePreset", self.unit_file_preset());
