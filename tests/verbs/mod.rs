@@ -4,6 +4,7 @@
 
 mod edit;
 mod environment;
+mod isolate;
 
 use crate::support::{applet, run_cmd, Tree, ORACLE};
 use std::process::Command;
