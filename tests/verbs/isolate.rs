@@ -10,7 +10,10 @@ use crate::lifecycle::{unique_sleep, Lab};
 const ISO: &str = "[Unit]\nAllowIsolate=yes\nWants=kept.service\n";
 
 fn sleeper(tag: u32, extra: &str) -> String {
-    format!("[Unit]\n{extra}\n[Service]\nExecStart={}\n", unique_sleep(tag))
+    format!(
+        "[Unit]\n{extra}\n[Service]\nExecStart={}\n",
+        unique_sleep(tag)
+    )
 }
 
 #[test]
@@ -43,7 +46,11 @@ fn isolate_stops_what_the_target_does_not_want_but_ignore_on_isolate() {
              See system logs and 'systemctl status plain.target' for details.\n"
         )
     );
-    assert_eq!(lab.active("other.service"), "active", "a refusal stops nothing");
+    assert_eq!(
+        lab.active("other.service"),
+        "active",
+        "a refusal stops nothing"
+    );
 
     lab.ctl(&["isolate", "iso"]).ok();
     for (unit, want) in [
@@ -127,7 +134,10 @@ fn under_pid1_rescue_stops_the_services_and_pid1_stays() {
     );
     let c = Container::boot(fs, None, &[]);
     assert_eq!(c.wait_booted(), "running", "console:\n{}", c.console());
-    assert_eq!(c.systemctl(&["is-active", "web.service"]).stdout, "active\n");
+    assert_eq!(
+        c.systemctl(&["is-active", "web.service"]).stdout,
+        "active\n"
+    );
     c.systemctl(&["rescue"]).ok();
     assert_eq!(
         c.systemctl(&["is-active", "web.service", "rescue.target"])

@@ -182,10 +182,7 @@ mod tests {
     fn an_alias_isolates_the_unit_it_names() {
         let (_d, s) = store(&[
             ("multi-user.target", "[Unit]\nAllowIsolate=yes\n"),
-            (
-                "default.target",
-                "->/etc/systemd/system/multi-user.target",
-            ),
+            ("default.target", "->/etc/systemd/system/multi-user.target"),
         ]);
         let plan = plan_isolate(&s, &name("default.target"), &[]).unwrap();
         assert_eq!(plan.target.as_str(), "multi-user.target");

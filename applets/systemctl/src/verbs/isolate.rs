@@ -55,7 +55,11 @@ fn run(ctx: &Ctx, unit: &str) -> CtlResult {
     let plan = match plan_isolate(ctx.store(), &parsed, &active) {
         Ok(plan) => plan,
         Err(IsolateError::NotAllowed) => {
-            let (scope, flag) = if user { ("user", " --user") } else { ("system", "") };
+            let (scope, flag) = if user {
+                ("user", " --user")
+            } else {
+                ("system", "")
+            };
             return Err(CtlError::new(
                 NO_PERMISSION,
                 format!(
