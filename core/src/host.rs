@@ -183,11 +183,14 @@ impl RootFacts<'_> {
         std::fs::read_to_string(self.root.host_path(Path::new(logical))).ok()
     }
 
-    /// `/etc/machine-id` as 32 lowercase hex digits, if it holds a valid id.
+    /// `/etc/machine-id` as 32 lowercase hex digits, if it holds a valid id; else the
+    /// transient `/run/machine-id` a unitbox PID 1 could not mount over it (no
+    /// CAP_SYS_ADMIN, see init/boot_state.rs).
     pub fn machine_id(&self) -> Option<String> {
-        let id = self.read("/etc/machine-id")?;
-        let id = id.trim().to_ascii_lowercase();
-        is_id128(&id).then_some(id)
+        ["/etc/machine-id", "/run/machine-id"].iter().find_map(|p| {
+            let id = self.read(p)?.trim().to_ascii_lowercase();
+            is_id128(&id).then_some(id)
+        })
     }
 
     /// The first name line of `/etc/hostname` (comments and blank lines skipped).

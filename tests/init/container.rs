@@ -169,6 +169,17 @@ pub struct Container {
 impl Container {
     /// Boots `systemctl` (no verb) as PID 1; `user` runs it under that uid:gid.
     pub fn boot(fs: Rootfs, user: Option<(u32, u32)>, env: &[(&str, &str)]) -> Container {
+        Self::boot_wrapped(fs, user, env, &[])
+    }
+
+    /// [`Container::boot`] with `wrapper` (a command and its options, e.g. `setpriv
+    /// --bounding-set=-sys_admin`) run in the namespaces before the chroot.
+    pub fn boot_wrapped(
+        fs: Rootfs,
+        user: Option<(u32, u32)>,
+        env: &[(&str, &str)],
+        wrapper: &[&str],
+    ) -> Container {
         let console = fs.dir.path().with_extension("console");
         // Appending, as a pipe behaves (`docker logs`): supervisors that reopen PID 1's
         // stdout through /proc/1/fd/1 must not write over what is there.
@@ -187,7 +198,7 @@ impl Container {
         for (k, v) in env {
             cmd.arg(format!("{k}={v}"));
         }
-        cmd.arg("/usr/sbin/chroot");
+        cmd.args(wrapper).arg("/usr/sbin/chroot");
         if let Some((uid, gid)) = user {
             cmd.arg(format!("--userspec={uid}:{gid}"))
                 .arg(format!("--groups={gid}"));

@@ -1,6 +1,7 @@
 //! Init mode: the static binary as PID 1 of a fresh PID namespace in a chroot (see
 //! [`container`]), in root mode and in user mode.
 
+mod boot_state;
 pub mod container;
 mod timers;
 

@@ -75,6 +75,9 @@ pub fn run(opts: InitOptions) -> i32 {
     if opts.console {
         share_console();
     }
+    if me == 1 {
+        super::boot_state::setup_for_pid1(&opts.scope, &|line| println!("unitbox: {line}"));
+    }
     let control = match ControlServer::bind(&dir) {
         Ok(c) => Some(c),
         Err(e) => {

@@ -9,6 +9,8 @@
 //!   processes; [`record`]: `init.state`, which tells them (and `is-system-running`)
 //!   that the init is unitbox and what it is doing.
 //! - [`actions`]: `FailureAction=`/`SuccessAction=` and exit-when-idle.
+//! - [`boot_state`]: first boot, the machine id and `/run/systemd/container`, as 252's
+//!   PID 1 sets them up before it loads units.
 //!
 //! Configuration comes from the command line (`systemctl init [UNIT…]`) and from the
 //! environment, which is what a container image can set (`ENV` in a Dockerfile):
@@ -17,6 +19,7 @@
 //! stopped), `UNITBOX_EXIT_WHEN_IDLE=1` (exit once no service runs).
 
 pub mod actions;
+pub mod boot_state;
 pub mod control;
 pub mod event_loop;
 pub mod jobs;

@@ -202,6 +202,18 @@ pub fn system_state(dir: Option<&StateDir>) -> SystemState {
     SystemState::from_phase(record.phase, any_failed)
 }
 
+/// `is-system-running --wait`: the state once the boot is over (252 waits for the
+/// manager's `StartupFinished`). A client polls the init record; the init is not woken.
+pub fn wait_for_startup(dir: &StateDir) -> SystemState {
+    loop {
+        let state = system_state(Some(dir));
+        if !matches!(state, SystemState::Initializing | SystemState::Starting) {
+            return state;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -334,14 +334,13 @@ impl TimerSupervisor {
             } => {
                 let offset = |c: &TimerConfig, name: &str| {
                     if c.fixed_random_delay {
-                        let machine = std::fs::read_to_string(
-                            self.scope
-                                .root
-                                .host_path(std::path::Path::new("/etc/machine-id")),
-                        )
+                        let machine = crate::host::RootFacts {
+                            root: &self.scope.root,
+                        }
+                        .machine_id()
                         .unwrap_or_default();
                         schedule::fixed_delay_hash(
-                            machine.trim(),
+                            &machine,
                             self.scope.is_system(),
                             self.scope.identity.uid,
                             name,

@@ -108,7 +108,10 @@ pub fn exit(ctx: &Ctx) -> CtlResult {
 
 pub fn is_system_running(ctx: &Ctx) -> CtlResult {
     let dir = running_init_dir(ctx)?;
-    let state = record::system_state(dir.as_ref());
+    let state = match &dir {
+        Some(dir) if ctx.opts.wait => record::wait_for_startup(dir),
+        _ => record::system_state(dir.as_ref()),
+    };
     if !ctx.opts.quiet {
         println!("{}", state.as_str());
     }

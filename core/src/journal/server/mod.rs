@@ -180,10 +180,7 @@ fn run(root_dir: Option<PathBuf>) -> Result<(), String> {
     );
     let state = StateDir::for_scope(&scope).map_err(|e| e.to_string())?;
     let config = config::Config::load(&root);
-    let machine_id = std::fs::read_to_string(root.host_path(Path::new("/etc/machine-id")))
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| s.len() == 32);
+    let machine_id = crate::host::RootFacts { root: &root }.machine_id();
     let native = datagram(&root.host_path(Path::new(NATIVE_SOCKET)))?;
     let syslog = datagram(&root.host_path(Path::new(SYSLOG_SOCKET)))?;
     let stdout_host = root.host_path(Path::new(STDOUT_SOCKET));
