@@ -145,7 +145,7 @@ mod tests {
             ),
             (
                 "dependent.service",
-                "[Unit]\nRequires=other.service\n[Service]\nExecStart=/bin/true\n",
+                "[Unit]\nRequires=other.service\nAfter=other.service\n[Service]\nExecStart=/bin/true\n",
             ),
         ]);
         let active: Vec<String> = [

@@ -50,8 +50,11 @@ fn run(ctx: &Ctx, unit: &str) -> CtlResult {
     let user = matches!(ctx.scope.kind, ScopeKind::User);
     let parsed = UnitName::parse(unit)
         .map_err(|_| CtlError::failure(format!("Failed to start {unit}: Invalid argument")))?;
-    let dir = StateDir::for_scope(&ctx.scope)?;
-    let active = active_units(&dir);
+    // Nothing is created before the plan holds: a refusal leaves the tree as it was.
+    let active = match StateDir::existing(&ctx.scope) {
+        Ok(Some(dir)) => active_units(&dir),
+        _ => Vec::new(),
+    };
     let plan = match plan_isolate(ctx.store(), &parsed, &active) {
         Ok(plan) => plan,
         Err(IsolateError::NotAllowed) => {
@@ -77,6 +80,7 @@ fn run(ctx: &Ctx, unit: &str) -> CtlResult {
             ));
         }
     };
+    let dir = StateDir::for_scope(&ctx.scope)?;
     let exec = Executor::new(ctx.store(), dir, ctx.opts.no_block);
     let mut status = ExitStatus::SUCCESS;
     for (stopped, result) in exec.stop(&plan.stop) {
