@@ -1,12 +1,15 @@
-//! The `systemd-analyze` applet (lite): the offline verbs of systemd-analyze(1) over core's
-//! one time model — `calendar`, `timespan`, `timestamp`, and `condition` over core's condition module — printed exactly as systemd 252 prints them.
+//! The `systemd-analyze` applet (lite): the offline verbs of systemd-analyze(1) — `calendar`,
+//! `timespan`, `timestamp` over core's one time model, `condition` over core's condition
+//! module, `verify` over core's unit loader — printed exactly as systemd 252 prints them.
 //!
-//! `cli` reads the options and the verb, `time` prints timespan and timestamp, `calendar` the calendar verb.
+//! `cli` reads the options and the verb, `time` prints timespan and timestamp, `calendar`
+//! the calendar verb, `verify` the verify verb.
 
 mod calendar;
 mod cli;
 mod condition;
 mod time;
+mod verify;
 
 use cli::{Action, Verb};
 use std::ffi::OsString;
@@ -29,6 +32,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Verb::Timespan => time::timespan(&operands, &mut out),
         Verb::Timestamp => time::timestamp(&operands, now, tz, &mut out),
         Verb::Condition => Ok(condition::condition(&operands, options.user)),
+        Verb::Verify => Ok(verify::verify(&operands, &options)),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 //! hold.
 
 pub mod executor;
+pub mod isolate;
 pub mod job_text;
 pub mod runtime;
 pub mod skip;

@@ -121,7 +121,8 @@ pub fn parse(
             }
             let text = expand(value);
             if !text.starts_with('/') {
-                warn(format!("Path is not absolute, ignoring: {text}"));
+                // config_parse_path_spec() of 252 names the setting.
+                warn(format!("{}= path is not absolute, ignoring: {text}", e.key));
                 continue;
             }
             c.specs.push(PathSpec {
@@ -145,9 +146,7 @@ pub fn parse(
             },
             "TriggerLimitBurst" => match value.parse() {
                 Ok(v) => c.trigger_limit_burst = v,
-                Err(_) => warn(format!(
-                    "Failed to parse TriggerLimitBurst, ignoring: {value}"
-                )),
+                Err(_) => warn(format!("Failed to parse unsigned value, ignoring: {value}")),
             },
             _ => {}
         }
@@ -181,7 +180,10 @@ mod tests {
         let (c, d) = parsed(
             "[Path]\nPathExists=/a\nPathChanged=\nPathModified=//x/./y/\nDirectoryNotEmpty=/q\nPathExistsGlob=rel*\nMakeDirectory=yes\nDirectoryMode=0700\n",
         );
-        assert_eq!(d, ["/t.path:6: Path is not absolute, ignoring: rel*"]);
+        assert_eq!(
+            d,
+            ["/t.path:6: PathExistsGlob= path is not absolute, ignoring: rel*"]
+        );
         let specs: Vec<_> = c
             .specs
             .iter()

@@ -173,9 +173,7 @@ pub fn parse(
             let address = match kind {
                 ListenKind::Fifo | ListenKind::Special => {
                     if !text.starts_with('/') {
-                        warn(format!(
-                            "Path '{text}' is not absolute, ignoring assignment: {text}"
-                        ));
+                        warn(format!("{}= path is not absolute, ignoring: {text}", e.key));
                         continue;
                     }
                     Ok(BindAddress::Unix(PathBuf::from(&text)))
@@ -205,6 +203,7 @@ pub fn parse(
             Ok(v) => *field = v,
             Err(_) => warn(format!("Failed to parse {what}, ignoring: {value}")),
         };
+        // config_parse_unsigned() of 252 names no setting.
         let uint = |warn: &mut dyn FnMut(String), field: &mut u32, what: &str| match value
             .parse::<u32>()
         {
@@ -213,7 +212,13 @@ pub fn parse(
         };
         let size = |warn: &mut dyn FnMut(String), field: &mut u64| match parse_size(value) {
             Ok(v) if v <= i32::MAX as u64 => *field = v,
-            _ => warn(format!("Invalid size '{value}', ignoring: {value}")),
+            Ok(_) => warn(format!(
+                "Failed to parse size value '{value}', ignoring: Numerical result out of range"
+            )),
+            Err(e) => warn(format!(
+                "Failed to parse size value '{value}', ignoring: {}",
+                e.desc()
+            )),
         };
         let sec = |warn: &mut dyn FnMut(String), field: &mut u64| match parse_sec(value) {
             Ok(v) => *field = v,
@@ -237,7 +242,7 @@ pub fn parse(
                     )),
                 },
             },
-            "Backlog" => uint(&mut warn, &mut c.backlog, "backlog"),
+            "Backlog" => uint(&mut warn, &mut c.backlog, "unsigned value"),
             "BindToDevice" => c.bind_to_device = Some(value.to_string()).filter(|v| !v.is_empty()),
             "SocketUser" => c.socket_user = Some(expand(value)).filter(|v| !v.is_empty()),
             "SocketGroup" => c.socket_group = Some(expand(value)).filter(|v| !v.is_empty()),
@@ -246,14 +251,14 @@ pub fn parse(
             "KeepAlive" => boolean(&mut warn, &mut c.keep_alive),
             "KeepAliveTimeSec" => sec(&mut warn, &mut c.keep_alive_time),
             "KeepAliveIntervalSec" => sec(&mut warn, &mut c.keep_alive_interval),
-            "KeepAliveProbes" => uint(&mut warn, &mut c.keep_alive_probes, "KeepAliveProbes"),
+            "KeepAliveProbes" => uint(&mut warn, &mut c.keep_alive_probes, "unsigned value"),
             "NoDelay" => boolean(&mut warn, &mut c.no_delay),
-            "Priority" => int(&mut warn, &mut c.priority, "socket priority"),
+            "Priority" => int(&mut warn, &mut c.priority, "int value"),
             "ReceiveBuffer" => size(&mut warn, &mut c.receive_buffer),
             "SendBuffer" => size(&mut warn, &mut c.send_buffer),
             "IPTOS" => int(&mut warn, &mut c.ip_tos, "IP TOS value"),
-            "IPTTL" => int(&mut warn, &mut c.ip_ttl, "IP TTL"),
-            "Mark" => int(&mut warn, &mut c.mark, "mark"),
+            "IPTTL" => int(&mut warn, &mut c.ip_ttl, "int value"),
+            "Mark" => int(&mut warn, &mut c.mark, "int value"),
             "ReusePort" => boolean(&mut warn, &mut c.reuse_port),
             "FreeBind" => boolean(&mut warn, &mut c.free_bind),
             "Transparent" => boolean(&mut warn, &mut c.transparent),
@@ -272,27 +277,28 @@ pub fn parse(
                     if path.starts_with('/') {
                         c.symlinks.push(PathBuf::from(path));
                     } else {
-                        warn(format!(
-                            "Path '{path}' is not absolute, ignoring assignment: {value}"
-                        ));
+                        warn(format!("Symlinks= path is not absolute, ignoring: {path}"));
                     }
                 }
             }
-            "MaxConnections" => uint(&mut warn, &mut c.max_connections, "MaxConnections"),
+            "MaxConnections" => uint(&mut warn, &mut c.max_connections, "unsigned value"),
             "MaxConnectionsPerSource" => uint(
                 &mut warn,
                 &mut c.max_connections_per_source,
-                "MaxConnectionsPerSource",
+                "unsigned value",
             ),
             "TriggerLimitIntervalSec" => sec(&mut warn, &mut c.trigger_limit_interval),
             "TriggerLimitBurst" => {
                 let mut burst = 0;
-                uint(&mut warn, &mut burst, "TriggerLimitBurst");
+                uint(&mut warn, &mut burst, "unsigned value");
                 if value.parse::<u32>().is_ok() {
                     c.trigger_limit_burst = Some(burst);
                 }
             }
-            "TimeoutSec" => sec(&mut warn, &mut c.timeout),
+            "TimeoutSec" => match parse_sec(value) {
+                Ok(v) => c.timeout = v,
+                Err(_) => warn(format!("Failed to parse time value, ignoring: {value}")),
+            },
             "FileDescriptorName" => {
                 let name = expand(value);
                 if fd_name_valid(&name) {
@@ -315,13 +321,22 @@ pub fn fd_name_valid(name: &str) -> bool {
             .all(|b| (b' '..=b'~').contains(&b) && b != b':')
 }
 
+/// `ListenNetlink=`, `ListenMessageQueue=`, `ListenUSBFunction=`: listen settings 252
+/// accepts (so the socket loads, as Debian's `systemd-networkd.socket` does) that unitbox
+/// does not open.
+fn other_listens(settings: &Settings) -> bool {
+    ["ListenNetlink", "ListenMessageQueue", "ListenUSBFunction"]
+        .iter()
+        .any(|key| !settings.get_list("Socket", key).is_empty())
+}
+
 /// Load-time checks of a socket unit: warnings about bad values, and `bad-setting` for a
 /// socket without `Listen*=` or an `Accept=yes` socket naming its `Service=`.
 pub fn verify(unit: &mut Unit) {
     let settings = unit.settings.clone();
     let (config, diagnostics) = parse(&settings, &|s| s.to_string(), ipv6_supported());
     unit.diagnostics.extend(diagnostics);
-    let refuse = if config.listens.is_empty() {
+    let refuse = if config.listens.is_empty() && !other_listens(&settings) {
         Some(LACKS_LISTEN)
     } else if config.accept
         && config
@@ -368,18 +383,29 @@ mod tests {
     #[test]
     fn bad_values_warn() {
         let (c, d) = parsed(
-            "[Socket]\nListenStream=nonsense\nListenFIFO=rel\nAccept=maybe\nSocketMode=999\nFileDescriptorName=a:b\n",
+            "[Socket]\nListenStream=nonsense\nListenFIFO=rel\nAccept=maybe\nSocketMode=999\nFileDescriptorName=a:b\nBacklog=x\nReceiveBuffer=y\nListenNetlink=route\n",
         );
         assert_eq!(
             d,
             [
                 "/t.socket:2: Failed to parse address value in 'nonsense', ignoring: Invalid argument",
-                "/t.socket:3: Path 'rel' is not absolute, ignoring assignment: rel",
+                "/t.socket:3: ListenFIFO= path is not absolute, ignoring: rel",
                 "/t.socket:4: Failed to parse boolean value, ignoring: maybe",
                 "/t.socket:5: Failed to parse mode value, ignoring: 999",
                 "/t.socket:6: Invalid file descriptor name, ignoring: a:b",
+                "/t.socket:7: Failed to parse unsigned value, ignoring: x",
+                "/t.socket:8: Failed to parse size value 'y', ignoring: Invalid argument",
             ]
         );
         assert!(c.listens.is_empty());
+        // ListenNetlink= is a listen setting to 252: the socket loads (not opened here).
+        let (entries, _) = crate::unit::syntax::parse(
+            "[Socket]\nListenNetlink=route 1361\n",
+            std::path::Path::new("/n.socket"),
+        );
+        let mut unit =
+            Unit::loaded_with(crate::unit::UnitName::parse("n.socket").unwrap(), entries);
+        verify(&mut unit);
+        assert!(unit.is_loaded(), "{:?}", unit.load_error);
     }
 }

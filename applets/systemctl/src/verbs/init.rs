@@ -1,5 +1,5 @@
 //! The verbs of init mode: `init [UNIT…]` (unitbox as the container's init; also what a
-//! `systemctl` that is PID 1 without a verb does), `default`, `halt`, `poweroff`,
+//! `systemctl` that is PID 1 without a verb does), `halt`, `poweroff`,
 //! `reboot`, `exit [CODE]` (sent to a running unitbox init over its control socket, never
 //! as a signal to a foreign PID 1), and `is-system-running`.
 
@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::exit::{CtlError, CtlResult, ExitStatus};
 use unitbox_core::init::control::{self, Command, ControlError};
 use unitbox_core::init::record::{self, InitRecord};
-use unitbox_core::init::{jobs, scope_for_init, InitOptions};
+use unitbox_core::init::{scope_for_init, InitOptions};
 use unitbox_core::root::Root;
 use unitbox_core::scope::{Scope, ScopeKind};
 use unitbox_core::state::StateDir;
@@ -45,11 +45,6 @@ pub fn init(ctx: &Ctx) -> CtlResult {
     let opts = InitOptions::new(init_scope(ctx), ctx.opts.args.clone(), &env)
         .map_err(CtlError::failure)?;
     Ok(ExitStatus(unitbox_core::init::run(opts)))
-}
-
-/// `default`: start the default target (systemd isolates it; nothing else is stopped here).
-pub fn default(ctx: &Ctx) -> CtlResult {
-    Ok(ExitStatus(jobs::boot(&ctx.scope, &[])))
 }
 
 /// The state directory of the scope whose init is running: the selected scope, or —

@@ -8,6 +8,7 @@ pub mod edit;
 pub mod environment;
 pub mod init;
 pub mod install;
+pub mod isolate;
 pub mod lifecycle;
 pub mod list;
 pub mod misc;
@@ -71,7 +72,10 @@ const VERBS: &[(&str, usize, Verb)] = &[
     ("is-failed", 1, lifecycle::query::is_failed),
     ("reset-failed", 0, lifecycle::query::reset_failed),
     ("init", 0, init::init),
-    ("default", 0, init::default),
+    ("default", 0, isolate::default),
+    ("isolate", 1, isolate::isolate),
+    ("rescue", 0, isolate::rescue),
+    ("emergency", 0, isolate::emergency),
     ("halt", 0, init::halt),
     ("poweroff", 0, init::poweroff),
     ("reboot", 0, init::reboot),
@@ -101,9 +105,6 @@ const CONTAINER_VERBS: &[(&str, usize, Verb)] = &[
     ("list-machines", 0, container::not_supported),
     ("list-sockets", 0, sockets::list_sockets),
     ("list-timers", 0, timers::list_timers),
-    ("isolate", 1, container::not_supported),
-    ("rescue", 0, container::not_supported),
-    ("emergency", 0, container::not_supported),
     ("daemon-reexec", 0, container::not_supported),
     ("freeze", 1, container::not_supported),
     ("thaw", 1, container::not_supported),

@@ -28,6 +28,7 @@ pub fn builtin(scope: &Scope, name: &str) -> Option<Builtin> {
 Description=Journal Service
 Documentation=man:systemd-journald.service(8) man:journald.conf(5)
 DefaultDependencies=no
+IgnoreOnIsolate=yes
 
 [Service]
 Type=notify

@@ -1,6 +1,8 @@
 //! systemd-analyze (lite) against the machine's own systemd 252 `systemd-analyze`: the same
 //! operands, the same time zone; stdout, the first stderr line and the exit code must agree.
 
+mod verify;
+
 use crate::support::*;
 use std::path::Path;
 use std::process::Command;
