@@ -6,6 +6,7 @@ mod support;
 mod analyze;
 mod capsule;
 mod e2e_logs;
+mod exec;
 mod generators;
 mod init;
 mod install;

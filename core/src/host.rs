@@ -262,6 +262,19 @@ pub fn is_id128(s: &str) -> bool {
     s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// `sd_id128_from_string()`: 32 hex digits, or the UUID form with dashes at 8, 13, 18, 23.
+pub fn parse_id128(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let plain: String = match b.len() {
+        32 => text.to_string(),
+        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => {
+            text.chars().filter(|&c| c != '-').collect()
+        }
+        _ => return None,
+    };
+    is_id128(&plain).then(|| plain.to_ascii_lowercase())
+}
+
 /// A 128-bit id as systemd prints it: 32 lowercase hex digits, dashes of the UUID form
 /// dropped; `None` when it is none.
 pub fn normalize_id128(text: &str) -> Option<String> {

@@ -280,3 +280,78 @@ pub fn adopt_received(fds: Vec<RawFd>) -> Vec<OwnedFd> {
         .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
         .collect()
 }
+
+/// The capability sets of one process, as `capget(2)`/`capset(2)` (version 3) hold them:
+/// two of these, for capabilities 0–31 and 32–63.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CapData {
+    pub effective: u32,
+    pub permitted: u32,
+    pub inheritable: u32,
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+/// `capget(2)` of the calling thread. Allocates nothing (usable after `fork()`).
+pub fn capget() -> Result<[CapData; 2], nix::errno::Errno> {
+    let mut header = CapHeader {
+        version: CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: the header and the two data structs are valid memory of the layout the
+    // kernel expects for version 3, for the duration of the call.
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
+    nix::errno::Errno::result(rc).map(|_| data)
+}
+
+/// `capset(2)` of the calling thread. Allocates nothing (usable after `fork()`).
+pub fn capset(data: &[CapData; 2]) -> Result<(), nix::errno::Errno> {
+    let mut header = CapHeader {
+        version: CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    // SAFETY: as in capget; the kernel only reads `data`.
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
+    nix::errno::Errno::result(rc).map(drop)
+}
+
+/// `prctl(2)` with integer arguments (`PR_CAPBSET_READ`, `PR_CAPBSET_DROP`,
+/// `PR_GET_SECUREBITS`, `PR_SET_SECUREBITS`, `PR_CAP_AMBIENT`), which nix does not wrap.
+pub fn prctl(option: libc::c_int, arg2: u64, arg3: u64) -> Result<libc::c_int, nix::errno::Errno> {
+    // SAFETY: these options take integers only and touch no memory of ours.
+    let rc = unsafe { libc::prctl(option, arg2 as libc::c_ulong, arg3 as libc::c_ulong, 0, 0) };
+    nix::errno::Errno::result(rc)
+}
+
+/// `sched_setaffinity(2)` of the calling process with a mask of any size (nix's `CpuSet`
+/// stops at 1024 CPUs).
+pub fn sched_setaffinity(mask: &[libc::c_ulong]) -> Result<(), nix::errno::Errno> {
+    let bytes = std::mem::size_of_val(mask);
+    // SAFETY: `mask` is `bytes` bytes of valid memory the kernel only reads.
+    let rc = unsafe { libc::syscall(libc::SYS_sched_setaffinity, 0, bytes, mask.as_ptr()) };
+    nix::errno::Errno::result(rc).map(drop)
+}
+
+/// `ioprio_set(IOPRIO_WHO_PROCESS, 0, value)`: no wrapper in libc or nix.
+pub fn ioprio_set(value: libc::c_int) -> Result<(), nix::errno::Errno> {
+    const IOPRIO_WHO_PROCESS: libc::c_int = 1;
+    // SAFETY: integers only.
+    let rc = unsafe { libc::syscall(libc::SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, value) };
+    nix::errno::Errno::result(rc).map(drop)
+}
+
+/// `write(2)` on a raw descriptor, allocation-free for the child after `fork()`
+/// (nix's `write` wants a borrowed descriptor, which a raw number cannot safely be).
+pub fn write_raw(fd: RawFd, buf: &[u8]) -> Result<usize, nix::errno::Errno> {
+    // SAFETY: `buf` is valid for `buf.len()` bytes; a bad `fd` is only EBADF.
+    let rc = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+    nix::errno::Errno::result(rc).map(|n| n as usize)
+}

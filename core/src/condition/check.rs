@@ -188,7 +188,7 @@ fn architecture(ctx: &ConditionContext, p: &str) -> bool {
 }
 
 fn host(ctx: &ConditionContext, p: &str) -> Result<bool, Errno> {
-    if let Some(id) = parse_id128(p) {
+    if let Some(id) = crate::host::parse_id128(p) {
         let root = &ctx.scope.root;
         let machine = RootFacts { root }.machine_id().ok_or(Errno::ENOMEDIUM)?;
         return Ok(machine == id);
@@ -202,21 +202,6 @@ fn host(ctx: &ConditionContext, p: &str) -> Result<bool, Errno> {
             ..MatchFlags::default()
         },
     ))
-}
-
-/// `sd_id128_from_string()`: 32 hex digits, or the same as a UUID with dashes.
-fn parse_id128(s: &str) -> Option<String> {
-    let plain: String = if s.len() == 36 {
-        let b = s.as_bytes();
-        if [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
-            return None;
-        }
-        s.chars().filter(|&c| c != '-').collect()
-    } else {
-        s.to_string()
-    };
-    (plain.len() == 32 && plain.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| plain.to_ascii_lowercase())
 }
 
 /// Whether a mandatory access control or integrity system is active; checks that need
@@ -251,65 +236,8 @@ fn audit_available() -> bool {
     )
 }
 
-const CAPABILITIES: &[&str] = &[
-    "chown",
-    "dac_override",
-    "dac_read_search",
-    "fowner",
-    "fsetid",
-    "kill",
-    "setgid",
-    "setuid",
-    "setpcap",
-    "linux_immutable",
-    "net_bind_service",
-    "net_broadcast",
-    "net_admin",
-    "net_raw",
-    "ipc_lock",
-    "ipc_owner",
-    "sys_module",
-    "sys_rawio",
-    "sys_chroot",
-    "sys_ptrace",
-    "sys_pacct",
-    "sys_admin",
-    "sys_boot",
-    "sys_nice",
-    "sys_resource",
-    "sys_time",
-    "sys_tty_config",
-    "mknod",
-    "lease",
-    "audit_write",
-    "audit_control",
-    "setfcap",
-    "mac_override",
-    "mac_admin",
-    "syslog",
-    "wake_alarm",
-    "block_suspend",
-    "audit_read",
-    "perfmon",
-    "bpf",
-    "checkpoint_restore",
-];
-
-/// `capability_from_name()`: `CAP_NET_ADMIN` in any case, or a number below 64.
-fn capability_number(name: &str) -> Option<u32> {
-    if let Ok(n) = parse_unsigned(name) {
-        return (n < 64).then_some(n);
-    }
-    let lower = name.to_ascii_lowercase();
-    let bare = lower.strip_prefix("cap_")?;
-    CAPABILITIES
-        .iter()
-        .position(|c| *c == bare)
-        .and_then(|i| u32::try_from(i).ok())
-}
-
 fn capability(ctx: &ConditionContext, p: &str) -> Result<bool, Errno> {
-    let bit = capability_number(p).ok_or(Errno::EINVAL)?;
+    let bit = crate::exec::caps::capability_from_name(p).ok_or(Errno::EINVAL)?;
     let set = ctx.host.capability_bounding_set().ok_or(Errno::EIO)?;
     Ok(set & (1u64 << bit) != 0)
 }
@@ -554,29 +482,41 @@ mod tests {
 
     #[test]
     fn capability_names_and_numbers() {
-        assert_eq!(capability_number("CAP_NET_ADMIN"), Some(12));
-        assert_eq!(capability_number("cap_net_admin"), Some(12));
-        assert_eq!(capability_number("12"), Some(12));
-        assert_eq!(capability_number("63"), Some(63));
-        assert_eq!(capability_number("64"), None);
-        assert_eq!(capability_number("CAP_FOO"), None);
-        assert_eq!(capability_number("NET_ADMIN"), None);
-        assert_eq!(capability_number("cap_checkpoint_restore"), Some(40));
+        assert_eq!(
+            crate::exec::caps::capability_from_name("CAP_NET_ADMIN"),
+            Some(12)
+        );
+        assert_eq!(
+            crate::exec::caps::capability_from_name("cap_net_admin"),
+            Some(12)
+        );
+        assert_eq!(crate::exec::caps::capability_from_name("12"), Some(12));
+        assert_eq!(crate::exec::caps::capability_from_name("63"), Some(63));
+        assert_eq!(crate::exec::caps::capability_from_name("64"), None);
+        assert_eq!(crate::exec::caps::capability_from_name("CAP_FOO"), None);
+        assert_eq!(crate::exec::caps::capability_from_name("NET_ADMIN"), None);
+        assert_eq!(
+            crate::exec::caps::capability_from_name("cap_checkpoint_restore"),
+            Some(40)
+        );
     }
 
     #[test]
     fn id128_in_both_spellings() {
         let id = "0123456789abcdef0123456789ABCDEF";
         assert_eq!(
-            parse_id128(id).as_deref(),
+            crate::host::parse_id128(id).as_deref(),
             Some("0123456789abcdef0123456789abcdef")
         );
         assert_eq!(
-            parse_id128("01234567-89ab-cdef-0123-456789abcdef").as_deref(),
+            crate::host::parse_id128("01234567-89ab-cdef-0123-456789abcdef").as_deref(),
             Some("0123456789abcdef0123456789abcdef")
         );
-        assert_eq!(parse_id128("web1"), None);
-        assert_eq!(parse_id128("0123456789abcdef0123456789abcdeg"), None);
+        assert_eq!(crate::host::parse_id128("web1"), None);
+        assert_eq!(
+            crate::host::parse_id128("0123456789abcdef0123456789abcdeg"),
+            None
+        );
     }
 
     #[test]

@@ -4,8 +4,10 @@
 use super::dirs::{parse_directory_path, DirKind, ExecDirectories, Preserve};
 use super::environment::EnvironmentFileSpec;
 use super::limits::{parse_limit, setting_names, ResourceLimit};
+use super::sched::CpuSet;
 use super::stdio::{StdInput, StdOutput};
 use super::Warnings;
+use super::{caps, sched};
 use crate::unit::value::parse_bool;
 use crate::unit::{Entry, Settings};
 use std::path::PathBuf;
@@ -46,6 +48,15 @@ pub struct ExecContext {
     /// 0 (emerg) … 7 (debug); default 6 (info).
     pub syslog_level: u8,
     pub directories: ExecDirectories,
+    /// `CapabilityBoundingSet=` (all by default), `AmbientCapabilities=`, `SecureBits=`.
+    pub capability_bounding_set: u64,
+    pub ambient_capabilities: u64,
+    pub secure_bits: u32,
+    /// `OOMScoreAdjust=`, `CPUAffinity=`, `IOSchedulingClass=`/`IOSchedulingPriority=`
+    /// (the `ioprio` value); `None`: left as inherited.
+    pub oom_score_adjust: Option<i32>,
+    pub cpu_affinity: Option<CpuSet>,
+    pub io_priority: Option<i32>,
 }
 
 impl Default for ExecContext {
@@ -74,6 +85,12 @@ impl Default for ExecContext {
             syslog_level_prefix: true,
             syslog_level: 6,
             directories: ExecDirectories::default(),
+            capability_bounding_set: caps::CAP_ALL,
+            ambient_capabilities: 0,
+            secure_bits: 0,
+            oom_score_adjust: None,
+            cpu_affinity: None,
+            io_priority: None,
         }
     }
 }
@@ -243,7 +260,56 @@ impl ExecContext {
             }
         }
         c.directories = directories(settings, section, specifiers, warnings);
+        privileges_and_scheduling(&mut c, settings, section, specifiers, warnings);
         c
+    }
+}
+
+/// The capability and scheduling settings (see [`caps`], [`sched`]).
+fn privileges_and_scheduling(
+    c: &mut ExecContext,
+    settings: &Settings,
+    section: &str,
+    specifiers: &dyn Fn(&str) -> Result<String, String>,
+    warnings: &mut Warnings,
+) {
+    for e in settings.get_all(section, "CapabilityBoundingSet") {
+        caps::apply_capability_assignment(&mut c.capability_bounding_set, caps::CAP_ALL, &e.value);
+    }
+    for e in settings.get_all(section, "AmbientCapabilities") {
+        caps::apply_capability_assignment(&mut c.ambient_capabilities, 0, &e.value);
+    }
+    if let Some(e) = settings.get_all(section, "SecureBits").last() {
+        c.secure_bits = caps::parse_secure_bits(&e.value);
+    }
+    for e in settings.get_all(section, "OOMScoreAdjust") {
+        if let Some(v) = sched::parse_oom_score_adjust(e, warnings) {
+            c.oom_score_adjust = v;
+        }
+    }
+    for e in settings.get_all(section, "CPUAffinity") {
+        match specifiers(&e.value) {
+            Ok(v) => sched::apply_cpu_affinity(&mut c.cpu_affinity, e, &v, warnings),
+            Err(err) => warnings.push(
+                e,
+                format!(
+                    "Failed to resolve unit specifiers in '{}', ignoring: {err}",
+                    e.value
+                ),
+            ),
+        }
+    }
+    let io = ["IOSchedulingClass", "IOSchedulingPriority"];
+    for e in settings
+        .entries
+        .iter()
+        .filter(|e| e.section == section && io.contains(&e.key.as_str()))
+    {
+        if e.key == "IOSchedulingClass" {
+            sched::apply_io_class(&mut c.io_priority, e, warnings);
+        } else {
+            sched::apply_io_priority(&mut c.io_priority, e, warnings);
+        }
     }
 }
 

@@ -19,7 +19,10 @@ pub mod code {
     pub const STDIN: i32 = 208;
     pub const STDOUT: i32 = 209;
     pub const CHROOT: i32 = 210;
+    pub const IOPRIO: i32 = 211;
+    pub const SECUREBITS: i32 = 213;
     pub const SETSCHEDULER: i32 = 214;
+    pub const CPUAFFINITY: i32 = 215;
     pub const GROUP: i32 = 216;
     pub const USER: i32 = 217;
     pub const CAPABILITIES: i32 = 218;

@@ -11,6 +11,8 @@
 //! - [`environment`]: the process environment in systemd's order;
 //! - [`prepare`]: settings + command → [`spawn::ProcessSpec`], standard streams;
 //! - [`spawn`]: fork, set up, execve, report failures with systemd's exit codes;
+//! - [`caps`], [`sched`]: capabilities and secure bits; OOM score, CPU affinity, I/O
+//!   priority (parsed here, applied by the child of [`spawn`]);
 //! - [`exit_status`], [`limits`], [`stdio`]: value syntax and names.
 //!
 //! A supervisor starts one command like this:
@@ -27,6 +29,7 @@
 //! child.wait_exec()?;    // Type=exec: start succeeds only here
 //! ```
 
+pub mod caps;
 pub mod client_env;
 pub mod command;
 pub mod context;
@@ -38,6 +41,7 @@ pub mod exit_status;
 pub mod limits;
 pub mod manager_env;
 pub mod prepare;
+pub mod sched;
 pub mod spawn;
 pub mod stdio;
 

@@ -84,6 +84,14 @@ pub fn process_spec(command: &ExecCommand, inputs: &ProcessInputs<'_>) -> Proces
     spec.nice = ctx.nice;
     spec.limits = ctx.limits.clone();
     spec.ignore_sigpipe = ctx.ignore_sigpipe;
+    spec.oom_score_adjust = ctx.oom_score_adjust;
+    spec.cpu_affinity = ctx.cpu_affinity.as_ref().map(|set| set.0.clone());
+    spec.io_priority = ctx.io_priority;
+    spec.privileges = (!privileged).then_some(super::caps::Privileges {
+        bounding: ctx.capability_bounding_set,
+        ambient: ctx.ambient_capabilities,
+        secure_bits: ctx.secure_bits,
+    });
     spec
 }
 

@@ -3,13 +3,16 @@
 //! async-signal-safe system calls, in systemd's order:
 //!
 //! signal mask and dispositions (207) → user lookup result (217/216) → `setsid` (220) →
-//! stdin/stdout/stderr (208/209/222) → passed fds (202) → nice (201) → rlimits (205) →
-//! umask → chroot (210) → setgid, setgroups (216) → setuid (217) → chdir (200) → execve (203).
+//! stdin/stdout/stderr (208/209/222) → passed fds (202) → OOM score (206) → nice (201) →
+//! CPU affinity (215) → I/O priority (211) → rlimits (205) → umask → chroot (210) →
+//! setgid, setgroups (216) → bounding and ambient capabilities (218) → setuid (217) →
+//! ambient again (218) → chdir (200) → secure bits (213) → execve (203).
 //!
 //! A failing step makes the child exit with that code and also write `(code, errno)` to a
 //! close-on-exec pipe; the parent reads the pipe to learn that `execve()` succeeded (EOF
 //! with no data, needed for `Type=exec`) or why it failed.
 
+use super::caps::Privileges;
 use super::credentials::{CredentialError, Credentials};
 use super::environment::EnvBlock;
 use super::exit_status::code;
@@ -72,6 +75,12 @@ pub struct ProcessSpec {
     pub new_session: bool,
     /// `IgnoreSIGPIPE=` (default yes).
     pub ignore_sigpipe: bool,
+    /// `OOMScoreAdjust=`, `CPUAffinity=` (the mask), the `ioprio` value.
+    pub oom_score_adjust: Option<i32>,
+    pub cpu_affinity: Option<Vec<libc::c_ulong>>,
+    pub io_priority: Option<i32>,
+    /// Capabilities and secure bits; `None` under the `+` prefix (no sandboxing).
+    pub privileges: Option<Privileges>,
 }
 
 impl ProcessSpec {
@@ -96,6 +105,10 @@ impl ProcessSpec {
             pass_fds: Vec::new(),
             new_session: true,
             ignore_sigpipe: true,
+            oom_score_adjust: None,
+            cpu_affinity: None,
+            io_priority: None,
+            privileges: None,
         }
     }
 }
@@ -173,6 +186,8 @@ struct Prepared {
     working_directory: Option<CString>,
     tty: [Option<CString>; 3],
     groups: Option<Vec<libc::gid_t>>,
+    /// `OOMScoreAdjust=` as the text written to `/proc/self/oom_score_adj`.
+    oom_text: Option<Vec<u8>>,
 }
 
 const EXEC_PID_PREFIX: &[u8] = b"SYSTEMD_EXEC_PID=";
@@ -246,6 +261,7 @@ fn prepare(spec: &ProcessSpec) -> io::Result<Prepared> {
             .transpose()?,
         tty: [tty(&spec.stdin)?, tty(&spec.stdout)?, tty(&spec.stderr)?],
         groups,
+        oom_text: spec.oom_score_adjust.map(|v| v.to_string().into_bytes()),
     })
 }
 
@@ -409,9 +425,24 @@ unsafe fn child(spec: &ProcessSpec, p: &mut Prepared, pass_fds: &[RawFd], status
             }
         }
 
+        if let Some(text) = &p.oom_text {
+            if let Err(e) = super::sched::apply_oom_score_adjust(text) {
+                fail(status_fd, code::OOM_ADJUST, e as i32);
+            }
+        }
         if let Some(nice) = spec.nice {
             if libc::setpriority(libc::PRIO_PROCESS, 0, nice) < 0 {
                 fail(status_fd, code::NICE, errno());
+            }
+        }
+        if let Some(mask) = &spec.cpu_affinity {
+            if let Err(e) = crate::sys::sched_setaffinity(mask) {
+                fail(status_fd, code::CPUAFFINITY, e as i32);
+            }
+        }
+        if let Some(value) = spec.io_priority {
+            if let Err(e) = crate::sys::ioprio_set(value) {
+                fail(status_fd, code::IOPRIO, e as i32);
             }
         }
         for limit in &spec.limits {
@@ -436,9 +467,20 @@ unsafe fn child(spec: &ProcessSpec, p: &mut Prepared, pass_fds: &[RawFd], status
                 fail(status_fd, code::GROUP, errno());
             }
         }
+        if let Some(privileges) = &spec.privileges {
+            if let Err(e) = privileges.before_uid_change() {
+                fail(status_fd, code::CAPABILITIES, e as i32);
+            }
+        }
         if let Some(uid) = creds.uid() {
+            if let Some(Err(e)) = spec.privileges.as_ref().map(|pr| pr.keep_caps_for(uid)) {
+                fail(status_fd, code::USER, e as i32);
+            }
             if libc::setresuid(uid, uid, uid) < 0 {
                 fail(status_fd, code::USER, errno());
+            }
+            if let Some(Err(e)) = spec.privileges.as_ref().map(Privileges::after_uid_change) {
+                fail(status_fd, code::CAPABILITIES, e as i32);
             }
         }
         // After the user change, as systemd: the directory may only be reachable by the user.
@@ -449,6 +491,9 @@ unsafe fn child(spec: &ProcessSpec, p: &mut Prepared, pass_fds: &[RawFd], status
             .unwrap_or(c"/".as_ptr());
         if libc::chdir(wd) < 0 && !spec.working_directory_optional {
             fail(status_fd, code::CHDIR, errno());
+        }
+        if let Some(Err((exit, e))) = spec.privileges.as_ref().map(Privileges::apply_secure_bits) {
+            fail(status_fd, exit, e as i32);
         }
 
         if !p.exec_pid_slot.is_empty() {

@@ -300,7 +300,9 @@ impl Setup<'_> {
             return id;
         }
         if self.in_container && self.root.is_host() {
-            if let Some(id) = (self.env)("container_uuid").and_then(|u| parse_id128(&u)) {
+            if let Some(id) =
+                (self.env)("container_uuid").and_then(|u| crate::host::parse_id128(&u))
+            {
                 (self.log)("Initializing machine ID from container UUID.");
                 return id;
             }
@@ -331,19 +333,6 @@ pub fn parse_plain_id128(bytes: &[u8]) -> Option<String> {
     };
     let text = std::str::from_utf8(hex).ok()?;
     crate::host::is_id128(text).then(|| text.to_ascii_lowercase())
-}
-
-/// `sd_id128_from_string()`: 32 hex digits, or the UUID form with dashes at 8, 13, 18, 23.
-pub fn parse_id128(text: &str) -> Option<String> {
-    let b = text.as_bytes();
-    let plain: String = match b.len() {
-        32 => text.to_string(),
-        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => {
-            text.chars().filter(|&c| c != '-').collect()
-        }
-        _ => return None,
-    };
-    crate::host::is_id128(&plain).then(|| plain.to_ascii_lowercase())
 }
 
 #[cfg(test)]

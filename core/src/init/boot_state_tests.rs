@@ -38,12 +38,15 @@ fn ids_parse_as_sd_id128() {
     assert_eq!(parse_plain_id128(b"uninitialized\n"), None);
     assert_eq!(parse_plain_id128(b""), None);
     assert_eq!(
-        parse_id128("01234567-89ab-cdef-0123-456789abcdef").as_deref(),
+        crate::host::parse_id128("01234567-89ab-cdef-0123-456789abcdef").as_deref(),
         Some(low)
     );
-    assert_eq!(parse_id128(hex).as_deref(), Some(low));
-    assert_eq!(parse_id128("0123456789-ab-cdef-0123-456789abcdef"), None);
-    assert_eq!(parse_id128("xyz"), None);
+    assert_eq!(crate::host::parse_id128(hex).as_deref(), Some(low));
+    assert_eq!(
+        crate::host::parse_id128("0123456789-ab-cdef-0123-456789abcdef"),
+        None
+    );
+    assert_eq!(crate::host::parse_id128("xyz"), None);
 }
 
 #[test]
